@@ -1,0 +1,56 @@
+"""Export every warehouse table to Parquet, with a manifest; DuckDB stays the system of record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from flows.settings import SCHEMA_VERSION
+from schemas import TABLES
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict:
+    """Write <table>.parquet for every table plus manifest.json into out_dir; return the manifest.
+
+    Rows are written in primary-key order, so unchanged data gives byte-identical files. Files
+    are written to a temporary folder first and moved into place, the manifest last.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    last_run = con.execute(
+        "SELECT run_id FROM runs WHERE status = 'completed' ORDER BY finished_at DESC, run_id LIMIT 1"
+    ).fetchone()
+    manifest = {"schema_version": SCHEMA_VERSION, "run_id": last_run[0] if last_run else None, "tables": []}
+    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
+    try:
+        for table, (_, key) in TABLES.items():
+            target = staging / f"{table}.parquet"
+            con.execute(
+                f"COPY (SELECT * FROM {table} ORDER BY \"{key}\") TO '{target.as_posix()}' "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
+            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            manifest["tables"].append(
+                {"table": table, "file": target.name, "rows": rows, "sha256": _sha256_file(target)}
+            )
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        for entry in manifest["tables"]:
+            os.replace(staging / entry["file"], out_dir / entry["file"])
+        os.replace(staging / "manifest.json", out_dir / "manifest.json")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest

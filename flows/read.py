@@ -1,0 +1,152 @@
+"""Read a report file from raw/: bytes in, decoded text out, or a typed error saying why not."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPORT_SUFFIXES = (".txt", ".md", ".text")
+
+
+class ReportError(Exception):
+    """A report that cannot be loaded; the message names the file, the cause and the fix."""
+
+    check = "unreadable"
+
+    def __init__(self, source_path: str, message: str):
+        super().__init__(f"{source_path}: {message}")
+        self.source_path = source_path
+        self.reason = message
+
+
+class EmptyReport(ReportError):
+    check = "empty_file"
+
+
+class BinaryReport(ReportError):
+    check = "binary_file"
+
+
+class NotUTF8(ReportError):
+    check = "not_utf8"
+
+
+class TooLarge(ReportError):
+    check = "too_large"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A decoded report and the facts that identify it."""
+
+    source_path: str
+    sha256: str
+    text: str
+
+    @property
+    def document_id(self) -> str:
+        return document_id_for(self.sha256)
+
+
+def document_id_for(sha256: str) -> str:
+    """Stable document id: the first 16 hex digits of the content sha256."""
+    return sha256[:16]
+
+
+def list_reports(raw_dir: Path) -> list[Path]:
+    """Every report file under raw_dir (recursively), hidden files skipped, in a stable order."""
+    files = [
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+    ]
+    return sorted(files, key=lambda p: p.as_posix())
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_report(source_path: str, data: bytes, max_bytes: int) -> Report:
+    """Decode raw bytes as UTF-8 (a BOM is dropped); raise a ReportError naming what is wrong."""
+    if len(data) > max_bytes:
+        raise TooLarge(
+            source_path,
+            f"{len(data):,} bytes is over the {max_bytes:,}-byte limit; "
+            "split the report or raise the limit with --max-bytes",
+        )
+    if not data.strip():
+        raise EmptyReport(source_path, "the file is empty (or only whitespace); add the report text or remove the file")
+    nul = data.find(b"\x00")
+    if nul != -1:
+        raise BinaryReport(
+            source_path,
+            f"binary content (NUL byte at byte {nul:,}); export the report to plain UTF-8 text first",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise NotUTF8(
+            source_path,
+            f"not UTF-8 at byte {err.start:,} (line {line}, 0x{data[err.start]:02x}); "
+            "re-save the file as UTF-8",
+        ) from None
+    return Report(source_path=source_path, sha256=sha256_bytes(data), text=text)
+
+
+@dataclass
+class Scan:
+    """What a run will do with each file in raw/, decided before any work fans out."""
+
+    files: list[str]
+    unchanged: list[str]  # document ids of files already loaded with the same content
+    reports: list[Report]  # new or changed files, decoded
+    rejected: list[ReportError]  # files that cannot be loaded, with why
+
+
+class DuplicateReport(ReportError):
+    check = "duplicate_content"
+
+
+def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -> Scan:
+    """Read every file in raw_dir and sort it: unchanged (skip), to process, or rejected.
+
+    known maps source_path -> (document_id, sha256) of what the warehouse holds. Two files with
+    the same content load once; the second is rejected as a duplicate naming the first.
+    """
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"{raw_dir}: no such directory; create it and drop report files in it")
+    scan = Scan(files=[], unchanged=[], reports=[], rejected=[])
+    seen: dict[str, str] = {}  # sha256 -> source_path
+    for path in list_reports(raw_dir):
+        source_path = path.relative_to(raw_dir).as_posix()
+        scan.files.append(source_path)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:  # decided before reading a huge file into memory
+                raise TooLarge(source_path, f"{size:,} bytes is over the {max_bytes:,}-byte limit; "
+                                            "split the report or raise the limit with --max-bytes")
+            data = path.read_bytes()
+        except ReportError as err:
+            scan.rejected.append(err)
+            continue
+        except OSError as err:
+            scan.rejected.append(ReportError(source_path, f"cannot read the file ({err.strerror}); check its permissions"))
+            continue
+        sha = sha256_bytes(data)
+        if sha in seen:
+            scan.rejected.append(DuplicateReport(
+                source_path, f"same content as {seen[sha]} (sha256 {sha[:12]}…); loaded once, under {seen[sha]}"))
+            continue
+        seen[sha] = source_path
+        if known.get(source_path, (None, None))[1] == sha:
+            scan.unchanged.append(document_id_for(sha))
+            continue
+        try:
+            scan.reports.append(decode_report(source_path, data, max_bytes))
+        except ReportError as err:
+            scan.rejected.append(err)
+    return scan

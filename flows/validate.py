@@ -1,0 +1,92 @@
+"""Validate each table's rows with its pandera model; failing rows become rejections, never vanish."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas import TABLES
+
+REJECTION_COLUMNS = list(TABLES["rejections"][0].to_schema().columns)
+
+
+def rejection(run_id: str, source_path: str, document_id: str | None, table_name: str, check: str,
+              reason: str, row: dict | None = None) -> dict:
+    """One rejections row; its id is stable for the same source, table, check and row."""
+    row_json = json.dumps(row, default=str, sort_keys=True, ensure_ascii=False) if row is not None else None
+    key = "\x1f".join([source_path, table_name, check, row_json or ""])
+    return {
+        "rejection_id": hashlib.sha256(key.encode()).hexdigest()[:16],
+        "run_id": run_id,
+        "source_path": source_path,
+        "document_id": document_id,
+        "table_name": table_name,
+        "check": check,
+        "reason": reason,
+        "char_start": (row or {}).get("char_start"),
+        "char_end": (row or {}).get("char_end"),
+        "row_json": row_json,
+    }
+
+
+def _row_dict(row: pd.Series) -> dict:
+    return {k: (None if (not isinstance(v, str) and pd.isna(v)) else v) for k, v in row.items()}
+
+
+def validate_table(table_name: str, df: pd.DataFrame, *, run_id: str,
+                   source_paths: dict[str, str]) -> tuple[pd.DataFrame, list[dict]]:
+    """(valid rows, rejections): lazy validation, each failing row rejected with all its reasons.
+
+    df may hold the rows of several documents; source_paths maps their document_id to their file.
+    """
+    model = TABLES[table_name][0]
+
+    def reject(row: pd.Series, check: str, reason: str) -> dict:
+        document_id = row.get("document_id")
+        return rejection(run_id, source_paths.get(document_id, "?"), document_id, table_name,
+                         check, reason, _row_dict(row))
+
+    current = df.reset_index(drop=True)
+    rejected: list[dict] = []
+    for _ in range(3):  # a row-level pass can unmask a table-level failure: retry on what is left
+        try:
+            return model.validate(current, lazy=True), rejected
+        except pa.errors.SchemaErrors as err:
+            cases = err.failure_cases
+            by_row = cases[cases["index"].notna()]
+            if by_row.empty:
+                reason = "; ".join(
+                    f"{c.column or table_name}: {c.check} ({c.failure_case})" for c in cases.itertuples()
+                )
+                for _, row in current.iterrows():
+                    rejected.append(reject(row, "schema", f"table failed validation: {reason}"))
+                return current.iloc[0:0], rejected
+            for index, group in by_row.groupby("index"):
+                row = current.loc[index]
+                checks = sorted({str(c) for c in group["check"]})
+                reason = "; ".join(
+                    f"{c.column}: {c.check} failed on {c.failure_case!r}" for c in group.itertuples()
+                )
+                rejected.append(reject(row, ", ".join(checks), reason))
+            current = current.drop(index=list(by_row["index"].unique())).reset_index(drop=True)
+    return current.iloc[0:0], rejected
+
+
+def check_lineage(text: str, table_name: str, df: pd.DataFrame, text_column: str, *, run_id: str,
+                  source_path: str, document_id: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Keep rows whose text_column equals text[char_start:char_end]; reject the others."""
+    ok = [
+        0 <= s <= e <= len(text) and text[s:e] == value
+        for s, e, value in zip(df["char_start"], df["char_end"], df[text_column])
+    ]
+    mask = pd.Series(ok, index=df.index, dtype=bool)
+    rejected = [
+        rejection(run_id, source_path, document_id, table_name, "lineage",
+                  f"{text_column} is not the text at [{row.char_start}, {row.char_end}) of {source_path}",
+                  _row_dict(row))
+        for _, row in df[~mask].iterrows()
+    ]
+    return df[mask], rejected

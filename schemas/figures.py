@@ -1,0 +1,45 @@
+"""The `figures` table: every quantitative figure found, normalized, with its lineage."""
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from flows.extract import QUALIFIERS, TOPICS, UNIT_CODES
+
+
+class FigureSchema(pa.DataFrameModel):
+    """A figure: where it is (offsets into documents.text), what it says and what it is about."""
+
+    figure_id: Series[str] = pa.Field(unique=True, description="Stable id: `<document_id>:f<char_start>-<char_end>`.")
+    document_id: Series[str] = pa.Field(description="The document the figure is in.")
+    section_id: Series[str] = pa.Field(description="The section the figure is in.")
+    paragraph_id: Series[str] = pa.Field(description="The paragraph the figure is in.")
+    char_start: Series[int] = pa.Field(ge=0, description="Offset of the figure in documents.text.")
+    char_end: Series[int] = pa.Field(ge=0, description="End offset (exclusive) in documents.text.")
+    surface: Series[str] = pa.Field(str_length={"min_value": 1}, description="The figure as written: documents.text at those offsets.")
+    sentence: Series[str] = pa.Field(description="The sentence the figure is in.")
+    value: Series[float] = pa.Field(description="The number with scale words applied (RMB399 million -> 399000000); the low end of a range.")
+    value_high: Series[float] = pa.Field(nullable=True, description="The high end of a range (20-30% -> 30), else null.")
+    unit: Series[str] = pa.Field(isin=list(UNIT_CODES), description="Unit as stated: ISO currency, %, kWh, MtCO2e, t, m3, minute, year, count, fraction, ...")
+    value_normalized: Series[float] = pa.Field(description="value converted to unit_normalized.")
+    unit_normalized: Series[str] = pa.Field(isin=list(UNIT_CODES), description="GHG -> tCO2e, energy -> kWh, mass -> t, water -> m3; money, %, counts unchanged.")
+    qualifier: Series[str] = pa.Field(isin=list(QUALIFIERS), description="exact | approximately | at_least | at_most.")
+    year: Series[pa.Int64] = pa.Field(nullable=True, ge=1900, le=2100, description="Year the figure refers to, when the text states it.")
+    entity: Series[str] = pa.Field(nullable=True, description="Who the figure is about, as named in the text.")
+    metric: Series[str] = pa.Field(nullable=True, description="Short label of what is measured.")
+    pillar: Series[str] = pa.Field(isin=["E", "S", "G"], description="ESG pillar: E, S or G.")
+    topic: Series[str] = pa.Field(isin=list(TOPICS), description="Topic, one of: " + ", ".join(TOPICS) + ".")
+    run_id: Series[str] = pa.Field(description="Run that loaded this row.")
+
+    @pa.dataframe_check(description="surface is as long as its span")
+    def surface_fills_span(cls, df):
+        return df["surface"].str.len() == df["char_end"] - df["char_start"]
+
+    @pa.dataframe_check(description="values are finite numbers")
+    def values_are_finite(cls, df):
+        import numpy as np
+
+        return np.isfinite(df["value"]) & np.isfinite(df["value_normalized"])
+
+    class Config:
+        strict = True
+        coerce = True

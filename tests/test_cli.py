@@ -1,0 +1,107 @@
+"""The `esg` command as a user runs it: real processes, real output, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SHIPPED_REPORT
+
+
+def esg(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A user's working folder after `esg run` on the shipped report."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "raw").mkdir()
+    shutil.copy(SHIPPED_REPORT, root / "raw" / SHIPPED_REPORT.name)
+    result = esg("run", cwd=root)
+    assert result.returncode == 0, result.stderr
+    root.joinpath("first_run.out").write_text(result.stdout + "\n--stderr--\n" + result.stderr)
+    return root
+
+
+def test_run_prints_a_short_summary_and_nothing_else(project):
+    out, err = project.joinpath("first_run.out").read_text().split("\n--stderr--\n")
+    assert "1 loaded, 0 unchanged, 0 rejected" in out
+    assert "25 sections" in out and "figures" in out and "warehouse/esg.duckdb" in out
+    assert len(out.strip().splitlines()) <= 10
+    assert "Traceback" not in out + err and "Warning" not in out + err
+    assert err.strip() == ""
+
+
+def test_second_run_skips_the_unchanged_report(project):
+    result = esg("run", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "0 loaded, 1 unchanged, 0 rejected" in result.stdout
+
+
+def test_query_formats(project):
+    sql = "select topic, count(*) as n from figures group by 1 order by 2 desc, 1"
+    table = esg("query", sql, cwd=project)
+    csv_out = esg("query", sql, "--format", "csv", cwd=project)
+    js = esg("query", sql, "--format", "json", cwd=project)
+    assert table.returncode == csv_out.returncode == js.returncode == 0
+    rows = json.loads(js.stdout)
+    assert rows and set(rows[0]) == {"topic", "n"}
+    assert csv_out.stdout.splitlines()[0] == "topic,n"
+    assert len(csv_out.stdout.splitlines()) == len(rows) + 1
+    assert table.stdout.splitlines()[0].split() == ["topic", "n"]
+    assert f"({len(rows)} rows)" in table.stdout
+
+
+@pytest.mark.parametrize("sql, words", [
+    ("delete from figures", "read-only"),
+    ("create table x as select 1", "read-only"),
+    ("selec 1", "syntax error"),
+    ("select nope from figures", "nope"),
+])
+def test_query_refuses_writes_and_bad_sql_in_one_line(project, sql, words):
+    result = esg("query", sql, cwd=project)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+
+
+def test_export_writes_parquet_and_manifest_identically_twice(project):
+    first = esg("export", cwd=project)
+    manifest1 = json.loads((project / "warehouse" / "exports" / "manifest.json").read_text())
+    second = esg("export", cwd=project)
+    manifest2 = json.loads((project / "warehouse" / "exports" / "manifest.json").read_text())
+    assert first.returncode == second.returncode == 0
+    assert manifest1 == manifest2
+    assert manifest1["schema_version"] == 1 and manifest1["run_id"]
+    for entry in manifest1["tables"]:
+        assert (project / "warehouse" / "exports" / entry["file"]).exists()
+
+
+def test_query_without_a_warehouse_says_what_to_do(tmp_path):
+    result = esg("query", "select 1", cwd=tmp_path)
+    assert result.returncode == 1 and "run `esg run` first" in result.stderr
+
+
+def test_run_without_raw_dir_says_what_to_do(tmp_path):
+    result = esg("run", "--raw", "nowhere", cwd=tmp_path)
+    assert result.returncode == 1 and "nowhere: no such directory" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "query", "export"])
+def test_every_command_has_help_with_an_example(command):
+    result = esg(command, "--help", cwd=ROOT)
+    assert result.returncode == 0 and "Example:" in result.stdout and "--warehouse" in result.stdout
+
+
+def test_esg_console_script_is_installed():
+    script = Path(sys.executable).parent / "esg"
+    assert script.exists() or shutil.which("esg"), "pip install -e . declares the `esg` console script"

@@ -1,0 +1,48 @@
+"""read: bad files get a typed error that names the file, the place and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.read import BinaryReport, EmptyReport, NotUTF8, TooLarge, decode_report, scan_raw
+
+
+def test_utf8_with_bom_and_crlf_decodes():
+    report = decode_report("a.txt", "\ufeffSub header: S\r\nText.\r\n".encode("utf-8"), 1000)
+    assert report.text.startswith("Sub header: S\r\n")
+    assert len(report.document_id) == 16
+
+
+@pytest.mark.parametrize("data, error, words", [
+    (b"", EmptyReport, "empty"),
+    (b"  \n\n ", EmptyReport, "empty"),
+    (b"PK\x03\x04\x00\x00binary", BinaryReport, "NUL byte at byte 4"),
+    ("Sub header: caf\u00e9".encode("latin-1"), NotUTF8, "byte 15 (line 1, 0xe9)"),
+    (b"x" * 2000, TooLarge, "2,000 bytes"),
+])
+def test_bad_bytes_raise_a_clear_error(data, error, words):
+    with pytest.raises(error) as info:
+        decode_report("raw/bad.txt", data, 1000)
+    assert str(info.value).startswith("raw/bad.txt: ")
+    assert words in str(info.value)
+
+
+def test_scan_sorts_files_into_unchanged_changed_and_rejected(tmp_path):
+    (tmp_path / "a.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Sub header: B\nText 2.\n", encoding="utf-8")
+    (tmp_path / "copy of a.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / ".hidden").write_text("ignored", encoding="utf-8")
+    first = scan_raw(tmp_path, {}, 10**6)
+    assert first.files == ["a.txt", "b.txt", "copy of a.txt", "empty.txt"]
+    assert [r.source_path for r in first.reports] == ["a.txt", "b.txt"]
+    assert {e.source_path: e.check for e in first.rejected} == {
+        "copy of a.txt": "duplicate_content", "empty.txt": "empty_file"}
+    known = {r.source_path: (r.document_id, r.sha256) for r in first.reports}
+    second = scan_raw(tmp_path, known, 10**6)
+    assert second.reports == [] and sorted(second.unchanged) == sorted(v[0] for v in known.values())
+
+
+def test_scan_of_missing_dir_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        scan_raw(tmp_path / "nope", {}, 10)

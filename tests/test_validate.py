@@ -1,0 +1,67 @@
+"""validate: pandera models reject bad rows into rejections, with reason and lineage."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from flows.process import build_rows, frame, process_reports
+from flows.read import decode_report
+from flows.validate import check_lineage, validate_table
+
+
+def _figures(report_text: str):
+    report = decode_report("r.txt", report_text.encode(), 10**6)
+    rows = build_rows(report, "run-1")
+    return report, frame("figures", rows["figures"])
+
+
+def test_bad_figure_rows_are_rejected_with_reason_and_lineage():
+    report, df = _figures("Sub header: S\nWe gave RMB5 million and 300 meals to 12 schools.\n")
+    assert len(df) == 3
+    df.loc[0, "unit"] = "furlongs"       # not a known unit
+    df.loc[1, "qualifier"] = "maybe"     # not a known qualifier
+    valid, rejected = validate_table("figures", df, run_id="run-1", source_paths={report.document_id: "r.txt"})
+    assert len(valid) == 1 and valid.iloc[0]["surface"] == "12"
+    assert len(rejected) == 2
+    assert all(r["check"].startswith("isin(") for r in rejected)
+    unit_rej = next(r for r in rejected if "unit" in r["reason"])
+    assert "furlongs" in unit_rej["reason"]
+    assert unit_rej["source_path"] == "r.txt" and unit_rej["table_name"] == "figures"
+    assert (unit_rej["char_start"], unit_rej["char_end"]) == (df.loc[0, "char_start"], df.loc[0, "char_end"])
+    assert json.loads(unit_rej["row_json"])["surface"] == "RMB5 million"
+
+
+def test_dataframe_level_check_rejects_only_the_offending_row():
+    report, df = _figures("Sub header: S\nWe planted 40 trees and 7 gardens.\n")
+    df.loc[1, "char_end"] = df.loc[1, "char_end"] + 3  # surface no longer fills its span
+    valid, rejected = validate_table("figures", df, run_id="r", source_paths={report.document_id: "r.txt"})
+    assert list(valid["surface"]) == ["40"]
+    assert [r["check"] for r in rejected] == ["surface_fills_span"]
+
+
+def test_lineage_check_rejects_rows_whose_text_is_not_at_their_offsets():
+    report, df = _figures("Sub header: S\nWe planted 40 trees.\n")
+    df.loc[0, "surface"] = "41"
+    kept, rejected = check_lineage(report.text, "figures", df, "surface", run_id="r",
+                                   source_path="r.txt", document_id=report.document_id)
+    assert kept.empty
+    assert rejected[0]["check"] == "lineage" and "r.txt" in rejected[0]["reason"]
+
+
+def test_process_reports_keeps_valid_rows_and_counts_every_row():
+    reports = [decode_report(f"r{i}.txt", f"Sub header: S{i}\nWe planted {40 + i} trees.\n".encode(), 10**6)
+               for i in range(3)]
+    docs = process_reports(reports, "run-1")
+    assert [len(d.tables["figures"]) for d in docs] == [1, 1, 1]
+    assert [d.tables["figures"].iloc[0]["value"] for d in docs] == [40, 41, 42]
+    assert all(d.rejections == [] for d in docs)
+
+
+def test_rejection_ids_are_stable():
+    report, df = _figures("Sub header: S\nWe gave 300 meals.\n")
+    df.loc[0, "pillar"] = "X"
+    ids = [validate_table("figures", df.copy(), run_id=run, source_paths={report.document_id: "r.txt"})[1][0]["rejection_id"]
+           for run in ("a", "b")]
+    assert ids[0] == ids[1]
