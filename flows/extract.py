@@ -2,22 +2,27 @@
 
 ``extract_figures(text)`` is a pure function: text in, ``Figure`` rows out, offsets relative to
 ``text`` (``text[f.char_start:f.char_end] == f.surface``). It reads the language of reports with
-rules, never offsets or strings special-cased for one report:
+general rules, never offsets or strings special-cased for one report:
 
 - a figure is a number (digits or number words) with what makes it a data point: a currency, a
   unit, a scale word, or a counted noun right after it;
 - years and dates, identifiers (``Scope 1 and 2``, ``COVID-19``, ``P148``, ``Chapter 1.3``,
-  ``(source 12)``), footnote and list markers, anything inside a URL, chart axis ticks and idioms
-  (``one of``, ``one-stop``) are not figures.
+  ``(source 12)``), footnote, page and list markers, anything inside a URL, chart axis ticks and
+  idioms (``one of``, ``one-stop``) are not figures.
+
+Speed matters (reports arrive by the thousand): candidates come from two cheap scans (one anchored
+on digits, one on number words), and everything a figure needs from its surroundings (sentence
+bounds, years stated) is computed once per text, lazily.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------
 # Vocabulary
 
 _NUMBER_WORDS = {
@@ -28,73 +33,92 @@ _NUMBER_WORDS = {
     "ninety": 90, "hundred": 100, "dozen": 12,
 }
 _SCALES = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "mm": 1e6, "billion": 1e9,
-    "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "mm": 1e6,
+    "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "lakh": 1e5, "crore": 1e7,
 }
-_CURRENCIES = {
-    "rmb": "CNY", "cny": "CNY", "yuan": "CNY", "¥": "CNY", "us$": "USD", "usd": "USD", "$": "USD",
-    "hk$": "HKD", "hkd": "HKD", "s$": "SGD", "sgd": "SGD", "a$": "AUD", "aud": "AUD",
-    "c$": "CAD", "cad": "CAD", "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
-    "£": "GBP", "gbp": "GBP", "rs": "LKR", "rs.": "LKR", "lkr": "LKR", "inr": "INR", "₹": "INR",
-    "jpy": "JPY", "rm": "MYR", "myr": "MYR", "chf": "CHF", "sek": "SEK", "dollars": "USD",
+_CURRENCY_CODES = {
+    "RMB": "CNY", "CNY": "CNY", "USD": "USD", "US$": "USD", "HK$": "HKD", "HKD": "HKD",
+    "S$": "SGD", "SGD": "SGD", "A$": "AUD", "AUD": "AUD", "C$": "CAD", "CAD": "CAD",
+    "EUR": "EUR", "GBP": "GBP", "LKR": "LKR", "Rs.": "LKR", "Rs": "LKR", "INR": "INR",
+    "JPY": "JPY", "MYR": "MYR", "RM": "MYR", "CHF": "CHF", "SEK": "SEK", "NOK": "NOK",
+    "DKK": "DKK", "KRW": "KRW", "BRL": "BRL", "ZAR": "ZAR", "NZ$": "NZD",
+    "$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "₹": "INR", "₩": "KRW",
 }
+_CURRENCY_WORDS = {"yuan": "CNY", "renminbi": "CNY", "dollars": "USD", "euros": "EUR",
+                   "pounds sterling": "GBP", "rupees": "LKR", "yen": "JPY", "ringgit": "MYR"}
 
-# unit as written (lower case) -> (unit code, kind)
+# unit as written -> (unit code, kind). Keys are lower case unless listed in _CASED_UNITS.
 _UNITS: dict[str, tuple[str, str]] = {}
+_CASED_UNITS: dict[str, tuple[str, str]] = {}  # short spellings whose case carries meaning
 
 
-def _add_units(code: str, kind: str, *spellings: str) -> None:
-    for spelling in spellings:
-        _UNITS[spelling.lower()] = (code, kind)
+def _add(code: str, kind: str, *spellings: str, cased: tuple[str, ...] = ()) -> None:
+    for s in spellings:
+        _UNITS[s.lower()] = (code, kind)
+    for s in cased:
+        _CASED_UNITS[s] = (code, kind)
 
 
-_add_units("%", "percent", "%", "percent", "per cent", "pct")
-_add_units("kWh", "energy", "kwh", "kilowatt-hours", "kilowatt hours", "kilowatt-hour")
-_add_units("MWh", "energy", "mwh", "megawatt-hours", "megawatt hours", "megawatt-hour")
-_add_units("GWh", "energy", "gwh", "gigawatt-hours", "gigawatt hours", "gigawatt-hour")
-_add_units("TWh", "energy", "twh", "terawatt-hours", "terawatt hours")
-_add_units("GJ", "energy", "gj", "gigajoules")
-_add_units("TJ", "energy", "tj", "terajoules")
-_add_units("PJ", "energy", "pj", "petajoules")
-_add_units("MW", "power", "mw", "megawatts")
-_add_units("GW", "power", "gw", "gigawatts")
-_add_units("tCO2e", "ghg", "tco2e", "tco2-e", "tco2eq", "tco2", "t co2e", "t co2-e", "tonnes co2e",
-           "tonnes of co2e", "tonnes co2-e", "tons of co2e", "metric tons of co2e", "tco₂e")
-_add_units("ktCO2e", "ghg", "ktco2e", "kt co2e", "ktco2-e")
-_add_units("MtCO2e", "ghg", "mtco2e", "mt co2e", "mtco2-e", "mtco2", "mtco₂e")
-_add_units("GtCO2e", "ghg", "gtco2e", "gt co2e", "gigatons", "gigatonnes", "gigatons of co2e")
-_add_units("kgCO2e", "ghg", "kgco2e", "kg co2e")
-_add_units("t", "mass", "tonnes", "tonne", "tons", "ton", "metric tons", "metric tonnes", "t")
-_add_units("kt", "mass", "kilotonnes", "kilotons", "kt")
-_add_units("Mt", "mass", "megatonnes", "megatons")
-_add_units("kg", "mass", "kg", "kilograms", "kilogrammes")
-_add_units("lb", "mass", "lbs", "lb", "pounds")
-_add_units("m3", "water", "m3", "m³", "cubic meters", "cubic metres")
-_add_units("ML", "water", "megalitres", "megaliters", "ml")
-_add_units("L", "water", "litres", "liters")
-_add_units("gallon", "water", "gallons")
-_add_units("ha", "area", "hectares", "ha")
-_add_units("acre", "area", "acres")
-_add_units("km", "length", "km", "kilometres", "kilometers")
-_add_units("minute", "duration", "minutes", "minute", "mins")
-_add_units("hour", "duration", "hours", "hour", "hrs")
-_add_units("day", "duration", "days", "day")
-_add_units("week", "duration", "weeks", "week")
-_add_units("month", "duration", "months", "month")
-_add_units("year", "duration", "years", "year", "yrs")
+_add("%", "percent", "%", "percent", "per cent", "pct", "percentage points")
+_add("kWh", "energy", "kwh", "kilowatt-hours", "kilowatt hours", "kilowatt-hour")
+_add("MWh", "energy", "mwh", "megawatt-hours", "megawatt hours", "megawatt-hour")
+_add("GWh", "energy", "gwh", "gigawatt-hours", "gigawatt hours", "gigawatt-hour")
+_add("TWh", "energy", "twh", "terawatt-hours", "terawatt hours", "terawatt-hour")
+_add("GJ", "energy", "gj", "gigajoules", "gigajoule")
+_add("TJ", "energy", "tj", "terajoules", "terajoule")
+_add("PJ", "energy", "pj", "petajoules", "petajoule")
+_add("MJ", "energy", "megajoules", cased=("MJ",))
+_add("kW", "power", "kilowatts", cased=("kW", "KW"))
+_add("kWp", "power", "kwp")
+_add("MW", "power", "megawatts", cased=("MW",))
+_add("MWp", "power", "mwp")
+_add("GW", "power", "gigawatts", cased=("GW",))
+_add("tCO2e", "ghg", "tco2e", "tco2-e", "tco2eq", "tco2", "tco₂e", "t co2e", "t co2-e", "t co2",
+     "tonnes co2e", "tonnes of co2e", "tonnes co2-e", "tons of co2e", "tons co2e",
+     "metric tons of co2e", "metric tons co2e", "metric tonnes of co2e", "co2e", "co2-e")
+_add("ktCO2e", "ghg", "ktco2e", "kt co2e", "ktco2-e", "ktco2")
+_add("MtCO2e", "ghg", "mtco2e", "mt co2e", "mtco2-e", "mtco2", "mtco₂e")
+_add("GtCO2e", "ghg", "gtco2e", "gt co2e", "gigatons", "gigatonnes", "gigatons of co2e")
+_add("kgCO2e", "ghg", "kgco2e", "kg co2e")
+_add("gCO2e", "ghg", "gco2e", "g co2e")
+_add("t", "mass", "tonnes", "tonne", "tons", "ton", "metric tons", "metric tonnes", "metric ton",
+     cased=("t", "MT"))
+_add("short ton", "mass", "short tons", "short ton")
+_add("kt", "mass", "kilotonnes", "kilotons", "kilotonne", cased=("kt",))
+_add("Mt", "mass", "megatonnes", "megatons", cased=("Mt",))
+_add("kg", "mass", "kg", "kilograms", "kilogrammes", "kilogram")
+_add("g", "mass", "grams", "grammes")
+_add("lb", "mass", "lbs", "lb", "pounds")
+_add("m3", "water", "m3", "m³", "cubic meters", "cubic metres", "cubic meter", "cubic metre")
+_add("ML", "water", "megalitres", "megaliters", "megalitre", "megaliter", cased=("ML", "Ml"))
+_add("L", "water", "litres", "liters", "litre", "liter")
+_add("gallon", "water", "gallons")
+_add("bbl", "volume", "barrels", "bbl")
+_add("ha", "area", "hectares", "hectare", cased=("ha",))
+_add("acre", "area", "acres", "acre")
+_add("km", "length", "kilometres", "kilometers", cased=("km",))
+_add("minute", "duration", "minutes", "minute", "mins")
+_add("hour", "duration", "hours", "hour", "hrs")
+_add("day", "duration", "days", "day")
+_add("week", "duration", "weeks", "week")
+_add("month", "duration", "months", "month")
+_add("year", "duration", "years", "year", "yrs")
 
-# pint expression for each convertible unit code, and the code it normalizes to
+# pint names for the convertible codes, and the code each normalizes to
 _PINT = {
     "MWh": ("megawatt_hour", "kWh"), "GWh": ("gigawatt_hour", "kWh"), "TWh": ("terawatt_hour", "kWh"),
     "GJ": ("gigajoule", "kWh"), "TJ": ("terajoule", "kWh"), "PJ": ("petajoule", "kWh"),
+    "MJ": ("megajoule", "kWh"),
     "ktCO2e": ("kilometric_ton", "tCO2e"), "MtCO2e": ("megametric_ton", "tCO2e"),
-    "GtCO2e": ("gigametric_ton", "tCO2e"), "kgCO2e": ("kilogram", "tCO2e"),
+    "GtCO2e": ("gigametric_ton", "tCO2e"), "kgCO2e": ("kilogram", "tCO2e"), "gCO2e": ("gram", "tCO2e"),
     "kt": ("kilometric_ton", "t"), "Mt": ("megametric_ton", "t"), "kg": ("kilogram", "t"),
-    "lb": ("pound", "t"), "ML": ("megaliter", "m3"), "L": ("liter", "m3"), "gallon": ("gallon", "m3"),
-    "GW": ("gigawatt", "MW"), "acre": ("acre", "ha"),
+    "g": ("gram", "t"), "lb": ("pound", "t"), "short ton": ("short_ton", "t"),
+    "ML": ("megaliter", "m3"), "L": ("liter", "m3"), "gallon": ("gallon", "m3"),
+    "kW": ("kilowatt", "MW"), "GW": ("gigawatt", "MW"), "kWp": ("kilowatt", "MWp"),
+    "acre": ("acre", "ha"),
 }
 _PINT_TARGET = {"kWh": "kilowatt_hour", "tCO2e": "metric_ton", "t": "metric_ton", "m3": "meter**3",
-                "MW": "megawatt", "ha": "hectare"}
+                "MW": "megawatt", "MWp": "megawatt", "ha": "hectare"}
 
 
 @lru_cache(maxsize=None)
@@ -102,140 +126,149 @@ def _conversion(unit: str) -> tuple[str, float]:
     """(normalized unit, factor) for a unit code, computed once with pint."""
     if unit not in _PINT:
         return unit, 1.0
-    import pint  # imported lazily: only texts with convertible units pay for it
-
     source, target = _PINT[unit]
-    factor = _registry().Quantity(1, source).to(_PINT_TARGET[target]).magnitude
-    return target, float(factor)
+    return target, float(_registry().Quantity(1, source).to(_PINT_TARGET[target]).magnitude)
 
 
 @lru_cache(maxsize=1)
 def _registry():
-    import pint
+    import pint  # imported on first use: texts without convertible units never pay for it
 
     return pint.UnitRegistry()
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------
 # Patterns
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_WORD_NUM = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-_CUR_PRE = r"RMB|CNY|USD|US\$|HK\$|HKD|S\$|SGD|A\$|AUD|C\$|CAD|EUR|GBP|LKR|Rs\.?|INR|JPY|MYR|RM|CHF|SEK|\$|€|£|¥|₹"
-_SCALE = r"thousand|million|billion|trillion|bn|mn|MM|tn|[kKMB](?![a-zA-Z])|m(?=\s|$|[.,;)])"
-_GLUE = r"(?:in|was|were|is|of|to|for|and|the|from|on|at|by|with)\b"  # PDF text glues words on
-_UNIT_ALT = "|".join(
-    re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if u not in {"t", "ml", "l", "ha", "km", "m3"}
-)
-_CANDIDATE = re.compile(
+_SCALE = (r"(?i:thousand|million|billion|trillion|lakh|crore|mln|bn|mn|tn)(?:s\b)?|MM|[KMB](?![a-zA-Z])|"
+          r"(?<=\d)(?:m|k|b)(?![a-zA-Z])")
+_GLUED = r"(?:in|was|were|is|of|to|for|and|the|from|on|at|by|with|tonnes|tons|metric|spent|in)"
+_LONG_UNITS = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if len(u) > 2 or u in ("m3", "m³", "kg", "lb", "gj", "tj", "pj"))
+_SHORT_CASED = "|".join(re.escape(u) for u in sorted(_CASED_UNITS, key=len, reverse=True))
+# One scan anchored on digits: number, optional range, scale word, unit, trailing currency word.
+_NUMERIC = re.compile(
     rf"""
-    (?P<cur>(?<![A-Za-z])(?:{_CUR_PRE})[ \t]?)?
-    (?:
-        (?P<num>(?<![\d.,])(?:{_NUM}))
-        (?:[ \t]?(?P<range>-|–|—|to)[ \t]?(?P<num2>{_NUM}))?
-      |
-        (?P<word>\b(?:{_WORD_NUM})(?:-(?:{_WORD_NUM}))?\b)
-    )
-    (?:[ \t]?(?P<scale>(?:{_SCALE})(?=[^a-zA-Z]|{_GLUE}|$|tonnes|tons)))?
-    (?:[ \t]*(?P<unit>(?:{_UNIT_ALT})(?![a-zA-Z])|(?:t|m3|m³|ML|ha|km)(?![\w.])|%))?
-    (?:[ \t]?(?P<cur_post>yuan|RMB|dollars|euros)\b)?
+    (?=\d)  # a literal first-character check lets the engine skip non-digits fast
+    (?P<num>{_NUM})
+    (?:[ \t]?(?P<range>-|–|—|to)[ \t]?(?P<num2>{_NUM}))?
+    (?:[ \t]?(?P<scale>(?:{_SCALE}))(?=[^a-zA-Z]|{_GLUED}|$))?
+    (?:[ \t]*\n?[ \t]*(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?![\w.])|%))?
+    (?:[ \t]?(?P<cur_word>(?i:yuan|renminbi|dollars|euros|rupees|yen|ringgit))\b)?
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE,
 )
-_CASE_SENSITIVE_SHORT = {"t", "ML", "ha", "km", "m3"}  # "t"/"ML" only as written, not "T"/"ml"
-_URL = re.compile(r"https?://\S+|www\.\S+|<[^<>\s]*\.[a-z]{2,}[^<>\s]*>|\b[\w.-]+@[\w-]+\.[\w.]+", re.I)
+_WORD_ALTS = "|".join(f"[{w[0]}{w[0].upper()}]{w[1:]}" for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
+# case-sensitive alternatives with a leading \b let the regex engine skip most positions fast
+_WORD_NUMBER = re.compile(rf"\b(?:{_WORD_ALTS})(?:-(?:one|two|three|four|five|six|seven|eight|nine))?\b")
+_FRACTION = re.compile(r"(?i:half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)(?=[ \t]+(?:of|being|were|was|are|is)\b)")
+_FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "one-third": 1 / 3, "two thirds": 2 / 3,
+              "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25, "one-quarter": 0.25,
+              "three quarters": 0.75, "three-quarters": 0.75}
+_CURRENCY_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z])(?:RMB|CNY|USD|HKD|SGD|AUD|CAD|EUR|GBP|LKR|INR|JPY|MYR|CHF|SEK|NOK|DKK|KRW|BRL|ZAR|RM|Rs\.?)"
+    r"|US\$|HK\$|S\$|A\$|C\$|NZ\$|\$|€|£|¥|₹|₩)[ \t]?$"
+)
+_URL = re.compile(r"https?://\S+|www\.\S+|<[^<>\s]*\.[a-z]{2,}[^<>\s]*>", re.I)
+_EMAIL = re.compile(r"(?<![\w.-])[\w.-]+@[\w-]+\.[\w.]+")
 _MONTHS = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?[ \t]*$")
-_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?[ \t]+(?:{_MONTHS})\b")
+_MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?[ \t]+(?:{_MONTHS})\b")
 # Words that introduce an identifier: "Scope 1 and 2", "Chapter 1.3", "sources 7-8", "Page 27".
 _ID_BEFORE = re.compile(
-    r"\b(?:scopes?|categor(?:y|ies)|chapters?|sections?|paragraphs?|appendix|annex|pages?|pp?\.?|"
+    r"\b(?i:scopes?|categor(?:y|ies)|chapters?|sections?|paragraphs?|appendix|annex|pages?|pp?\.?|"
     r"figures?|fig\.?|tables?|notes?|sources?|goals?|sdgs?|articles?|principles?|phases?|tiers?|"
     r"levels?|stages?|versions?|no\.?|nos\.?|numbers?|items?|steps?|rounds?|parts?|exhibits?|"
     r"vol\.?|volumes?|issues?|rules?|clauses?|standards?|gri|iso|class|grades?|editions?|cop|"
-    r"units?|boxes|box|lines?|rows?|columns?|cases?|#)"
-    r"[ \t]*(?:(?:\d+(?:\.\d+)*[a-z]?|[ivx]+)[ \t]*(?:,|and|&|-|–|or|to|/)?[ \t]*)*$",
-    re.IGNORECASE,
+    r"units?|boxes|box|lines?|rows?|columns?|cases?|footnotes?|ref\.?|references?|annexes|"
+    r"schedules?|sheets?|slides?|questions?|q|h|fy|cy|week|day|route|highway|sr|ch)"
+    r"[ \t]*(?:(?:\d+(?:\.\d+)*[a-z]?|[ivx]+)[ \t]*(?:,|and|&|-|–|or|to|/)?[ \t]*)*(?:#)?[ \t]*$"
 )
-_LIST_MARKER = re.compile(r"(?:^|\n)[ \t]*$")
-_QUALIFIERS = [
+_QUALIFIERS = (
     ("approximately", re.compile(
-        r"\b(?:about|around|approximately|approx\.|nearly|almost|roughly|estimated|an estimated|"
-        r"some|close to|circa|ca\.|~)[ \t]*$|~$", re.I)),
+        r"(?i:\b(?:about|around|approximately|approx\.|nearly|almost|roughly|estimated|an estimated|"
+        r"some|close to|circa|ca\.|est\.)[ \t]*|~[ \t]*|≈[ \t]*)$")),
     ("at_least", re.compile(
-        r"\b(?:over|more than|exceeding|exceeded|exceeds|surpassing|surpassed|at least|above|"
-        r"upwards of|in excess of|greater than|no less than|by over|by more than|minimum of)[ \t]*$",
-        re.I)),
+        r"(?i:\b(?:over|more than|exceeding|exceeded|exceeds|surpassing|surpassed|at least|above|"
+        r"upwards of|in excess of|greater than|no less than|minimum of|a minimum of)[ \t]*|[>≥][ \t]*)$")),
     ("at_most", re.compile(
-        r"\b(?:within|up to|less than|fewer than|under|below|at most|no more than|maximum of|"
-        r"a maximum of)[ \t]*$", re.I)),
-]
-_PERIOD_OVER = re.compile(r"^[^.;]{0,40}?\b(?:years?|period|decades?|months?)\b", re.I)
-_YEAR_REF = re.compile(
-    r"\b(?:FY|fiscal year|financial year|fiscal|(?:in|during|for|as of|as at|by the end of|"
-    r"end of|in the year|the year)(?:[ \t]+(?:the[ \t]+)?(?:(?:" + _MONTHS + r")\.?[ \t]+\d{1,2},?[ \t]+)?)?)"
-    r"[ \t]*(?:\(FY\)[ \t]*)?'?((?:19|20)\d{2}|\d{2})\b(?!\s*(?:-|–)\s*\d)",
-    re.IGNORECASE,
+        r"(?i:\b(?:within|up to|less than|fewer than|under|below|at most|no more than|maximum of|"
+        r"a maximum of|not exceeding)[ \t]*|[<≤][ \t]*)$")),
 )
-_YEAR_ANY = re.compile(r"(?<![\d,.$])\b(?:FY)?((?:19|20)\d{2})\b(?![\d,.%])")
-_TARGET_YEAR = re.compile(r"\bby[ \t]+((?:19|20)\d{2})\b", re.I)
-_ABBREVIATIONS = ("Co", "Ltd", "Inc", "No", "vs", "St", "Mr", "Ms", "Dr", "Jr", "Sr", "etc", "approx")
-_SENTENCE_END = re.compile(
-    r"(?<!\b[A-Z])" + "".join(rf"(?<!\b{a})" for a in _ABBREVIATIONS) + r"[.!?][\"”’)]*\s+(?=[A-Z\"“(\[0-9])|\n[ \t]*\n"
+_OVER_PERIOD = re.compile(r"(?i:\bover[ \t]+(?:a[ \t]+|the[ \t]+(?:next|last|past)[ \t]+)?)$")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[A-Z\"“(\[0-9•])|\n[ \t]*\n|\n(?=[ \t]*(?:[-•*]|\d+[.)])[ \t])")
+_ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]|Co|Ltd|Inc|No|vs|St|Mr|Ms|Mrs|Dr|Jr|Sr|etc|approx|e\.g|i\.e|Fig|Rs|U\.S|Corp|Dept)\.)$")
+# A year mentioned as the time a statement refers to, by how it is introduced.
+_YEAR_TOKEN = re.compile(r"(?:19|20)\d\d(?![\d%]|,\d)|(?<=FY)\d\d\b")
+_YEAR_INTRO = re.compile(
+    r"(?i:\b(?:in|during|for|as of|as at|by|by the end of|end of|at the end of|in the year|the year|"
+    r"throughout|over|within|fiscal(?: year)?|financial year|reporting year|calendar year|year)"
+    r"(?:[ \t]+(?:the[ \t]+)?(?:(?:" + _MONTHS + r")\.?[ \t]*(?:\d{1,2}(?:st|nd|rd|th)?,?[ \t]+)?|\d{1,2}[ \t]+(?:"
+    + _MONTHS + r")[ \t]+))?[ \t]*\(?(?:FY\)?)?[ \t]*)$"
 )
-_NOUN_AFTER = re.compile(r"^[ \t]*(?:\n[ \t]*)?([A-Za-z][A-Za-z'’-]+)")
-_NOT_COUNTED = {
-    "and", "or", "to", "of", "from", "in", "at", "on", "by", "for", "the", "a", "an", "per", "with",
-    "was", "were", "is", "are", "be", "as", "than", "vs", "versus", "times", "x", "am", "pm", "which",
-    "that", "this", "these", "it", "its", "we", "our", "they", "their", "compared", "respectively",
-    "onwards", "onward", "levels", "level", "base", "baseline", "edition", "report", "conference",
-    "annual", "plus", "out", "if", "when", "while", "since", "but", "also", "has", "have", "had",
-    "will", "would", "can", "could", "may", "should", "not", "no", "each", "every", "all", "so",
-} | {m.lower() for m in _MONTHS.split("|")}
-_IDIOM_AFTER = re.compile(r"^(?:[ \t]+(?:of|such|another|by one|or two|or more|and only)\b|-(?:stop|in-|off|on-one|to-one|way|fold|sided|party))", re.I)
-_ENTITY = re.compile(
-    r"\b([A-Z][\w.&’'-]*(?:[ \t]+(?:(?:of|and|for|de|&)[ \t]+)?[A-Z0-9][\w.&’'-]*)*)"
-)
-_NOT_ENTITY = {
-    "In", "The", "This", "That", "These", "Those", "As", "By", "Through", "Furthermore", "Additionally",
-    "Moreover", "Also", "Its", "Their", "Our", "We", "It", "They", "With", "For", "On", "At", "From",
-    "Since", "During", "According", "Another", "One", "Lastly", "Finally", "Overall", "However",
-    "Apart", "To", "Of", "And", "Scope", "FY", "Alongside", "In addition", "Beyond", "Under",
-    "Approximately", "Around", "Over", "Nearly", "About", "More", "Total", "Of this", "Through this",
-    "While", "When", "If", "A", "An", "Million", "Billion", "Data", "See", "Read", "Learn", "Note",
-    "Source", "Sources", "Paragraph", "Title", "Sub", "China", "Malaysia", "U.S.", "US", "UN", "ESG",
-    "GHG", "CO2", "Taken", "Following", "Some", "Each", "Every", "All", "Here", "Such", "Both",
-} | {m for m in _MONTHS.split("|")}
+_YEAR_BASELINE = re.compile(r"(?i:\b(?:since|from|compared (?:with|to)|relative to|versus|vs\.?|baseline|base year|against|than)[ \t]+(?:the[ \t]+|a[ \t]+|its[ \t]+|our[ \t]+)?(?:(?:" + _MONTHS + r")[ \t]+)?(?:FY)?$)")
+_NOUN_AFTER = re.compile(r"[ \t]*([A-Za-z][A-Za-z’'-]*[A-Za-z])\b(?!\d)")
+_NOUN_NEXT_LINE = re.compile(r"[ \t]*\n[ \t]*([a-z][a-z’'-]*[a-z])\b")
+_NOT_COUNTED = frozenset("""
+    and or to of from in at on by for the a an per with was were is are be been as than vs versus
+    times x am pm which that this these those it its we our they their compared respectively
+    onwards onward levels level base baseline edition report conference annual plus out if when
+    while since but also has have had will would can could may should not no each every all so
+    between after before during until through via into onto over under about around up down
+    percent per cent million billion thousand trillion mn bn hundred lakh crore
+    """.split()) | {m.lower() for m in _MONTHS.split("|")}
+_IDIOM_AFTER = re.compile(r"(?i:[ \t]+(?:of|such|another|by one|or two|or more|and only|at a time|day|point|hand|way|time|another)\b|-(?!year|month|week|day|hour|minute))")
+_ENTITY = re.compile(r"\b([A-Z][\w.&’'-]*(?:[ \t]+(?:(?:of|and|for|de|&)[ \t]+)?[A-Z0-9][\w.&’'-]*)*)")
+_NOT_ENTITY = frozenset("""
+    In The This That These Those As By Through Furthermore Additionally Moreover Also Its Their Our
+    We It They With For On At From Since During According Another One Lastly Finally Overall
+    However Apart To Of And Scope FY Alongside Beyond Under Approximately Around Over Nearly About
+    More Total While When If A An Million Billion Data See Read Learn Note Source Sources Paragraph
+    Title Sub China Malaysia US UN ESG GHG CO2 CO2e Taken Following Some Each Every All Here Such
+    Both Following Compared Despite Due Given Although Because Including Between Among Across Of
+    Percentage Status Target Progress Figure Table Chapter Appendix Category Categories Key
+    """.split()) | frozenset(_MONTHS.split("|"))
 
-_TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "emissions_reduction": ("reduc", "avoid", "abat", "decarboni", "cut", "low-carbon", "low carbon",
-                            "lower emission", "offset", "net-zero", "net zero", "carbon neutral"),
-    "ghg_emissions": ("emission", "co2", "ghg", "greenhouse", "carbon", "scope"),
-    "energy": ("energy", "electricity", "renewable", "solar", "wind", "power", "kwh", "mwh", "fuel"),
-    "water": ("water", "wastewater", "withdrawal", "discharge"),
-    "waste_packaging": ("waste", "packag", "recycl", "plastic", "landfill", "circular", "boxes"),
-    "biodiversity": ("biodiversity", "habitat", "species", "wildlife", "ecosystem", "forest", "tree",
-                     "nature", "marine", "terrestrial", "conservation", "land"),
-    "employment": ("employment", "job", "employ", "workforce", "hire", "hiring", "riders", "women",
-                   "diversity", "staff", "headcount"),
-    "training": ("training", "trainings", "course", "learning", "skills", "mentor", "education"),
-    "philanthropy": ("donat", "philanthrop", "charit", "volunteer", "nonprofit", "foundation",
-                     "giving", "relief", "meals", "food donated"),
-    "rural_economy": ("rural", "village", "counties", "county", "farmer", "agricultur", "impoverished",
-                      "revitaliz"),
-    "small_business": ("msme", "sme", "small business", "merchant", "seller", "entrepreneur",
-                       "manufactur", "productivity", "production cycle", "factory", "factories"),
-    "consumer": ("consumer", "customer", "refund", "compensation", "items", "products", "users",
-                 "food safety", "complain", "accessib", "senior"),
-    "health": ("health", "screen", "alzheimer", "patient", "medical", "disease", "safety", "injur",
-               "vaccin", "well-being", "wellbeing"),
-    "governance": ("governance", "principle", "compliance", "ethic", "board", "audit", "policy",
-                   "anti-corruption", "privacy", "data security", "risk"),
-    "operations": ("capital expenditure", "investment", "invested", "revenue", "sales", "spend",
-                   "cost", "efficien", "operation", "capex"),
+_TOPIC_KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
+    "emissions_reduction": (("reduc", 2), ("avoid", 2), ("abat", 2), ("decarboni", 2), ("low-carbon", 2),
+                            ("low carbon", 2), ("offset", 2), ("net-zero", 1), ("net zero", 1),
+                            ("carbon neutral", 1), ("cut", 1), ("lower", 1), ("decrease", 1), ("saving", 1)),
+    "ghg_emissions": (("emission", 2), ("co2", 2), ("ghg", 2), ("greenhouse", 2), ("carbon", 1),
+                      ("scope", 1), ("methane", 2), ("flaring", 1), ("footprint", 1)),
+    "energy": (("energy", 2), ("electricity", 2), ("renewable", 2), ("solar", 2), ("wind", 1),
+               ("power", 1), ("fuel", 1), ("hydropower", 2), ("biomethane", 2), ("gas", 1)),
+    "water": (("water", 3), ("wastewater", 3), ("withdrawal", 2), ("discharge", 2), ("effluent", 2)),
+    "waste_packaging": (("waste", 3), ("packag", 3), ("recycl", 2), ("plastic", 2), ("landfill", 2),
+                        ("circular", 2), ("disposed", 2), ("reuse", 2), ("biodegradable", 2)),
+    "biodiversity": (("biodiversity", 3), ("habitat", 3), ("species", 2), ("wildlife", 3),
+                     ("ecosystem", 1), ("forest", 2), ("trees", 2), ("nature", 1), ("marine", 2),
+                     ("terrestrial", 2), ("conserv", 1), ("acres", 1), ("hectares", 1)),
+    "employment": (("employment", 3), ("jobs", 3), ("job ", 2), ("employ", 1), ("workforce", 2),
+                   ("hire", 2), ("hiring", 2), ("women", 2), ("diversity", 2), ("staff", 1), ("headcount", 2)),
+    "training": (("training", 3), ("trainings", 3), ("course", 2), ("learning", 2), ("skills", 1),
+                 ("mentor", 2), ("education", 1)),
+    "philanthropy": (("donat", 3), ("philanthrop", 3), ("charit", 3), ("volunteer", 2), ("nonprofit", 3),
+                     ("foundation", 2), ("giving", 2), ("relief", 1), ("meals", 2), ("community", 1)),
+    "rural_economy": (("rural", 3), ("village", 3), ("counties", 3), ("county", 2), ("farmer", 3),
+                      ("agricultur", 2), ("impoverished", 3), ("revitaliz", 2)),
+    "small_business": (("msme", 3), ("sme", 2), ("small business", 3), ("merchant", 2), ("seller", 2),
+                       ("entrepreneur", 2), ("manufactur", 2), ("productivity", 2), ("production cycle", 2),
+                       ("factory", 2), ("factories", 2), ("supplier", 2)),
+    "consumer": (("consumer", 3), ("customer", 3), ("refund", 3), ("compensation", 2), ("items", 2),
+                 ("products", 1), ("users", 2), ("food safety", 2), ("complain", 2), ("accessib", 2),
+                 ("searches", 2)),
+    "health": (("health", 3), ("screen", 3), ("alzheimer", 3), ("patient", 3), ("medical", 2),
+               ("disease", 2), ("safety", 1), ("injur", 3), ("vaccin", 2), ("well-being", 2),
+               ("wellbeing", 2), ("medicine", 2)),
+    "governance": (("governance", 3), ("principle", 3), ("compliance", 3), ("ethic", 2), ("board", 2),
+                   ("audit", 2), ("policy", 1), ("corruption", 3), ("privacy", 2), ("data security", 2),
+                   ("risk", 1), ("exams", 1), ("remuneration", 2), ("fine", 1)),
+    "operations": (("capital expenditure", 3), ("investment", 2), ("invested", 2), ("revenue", 2),
+                   ("sales", 2), ("spend", 2), ("spent", 2), ("cost", 1), ("efficien", 1),
+                   ("operation", 1), ("capex", 3), ("production", 1)),
 }
 _PILLAR = {
     "ghg_emissions": "E", "emissions_reduction": "E", "energy": "E", "water": "E",
@@ -244,8 +277,17 @@ _PILLAR = {
     "governance": "G", "operations": "G", "other": "G",
 }
 TOPICS = tuple(_PILLAR)
-UNIT_CODES = tuple(sorted({code for code, _ in _UNITS.values()} | set(_CURRENCIES.values()) | {"count", "fraction"}))
 QUALIFIERS = ("exact", "approximately", "at_least", "at_most")
+_BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CASED_UNITS.values()}
+                     | set(_CURRENCY_CODES.values()) | {"count", "fraction"}
+                     | {target for _, target in _PINT.values()})
+UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})?$"
+"""Valid unit codes: a base code, optionally per something (``kWh/m2``, ``tCO2e/tonne``)."""
+
+_PER = re.compile(r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+)(?!cent\b)((?:[A-Za-z][A-Za-z²³0-9.-]*)(?:[ \t]*/[ \t]*[A-Za-z]+|[ \t]+per[ \t]+[A-Za-z]+)*)")
+_PER_WORDS = frozenset("""person capita employee employees tonne ton t unit m2 m² sqm square metre meter
+    megajoule mj gj kwh mwh boe barrel day year month hour km kg litre liter product tonnes revenue
+    visit patient pack""".split())
 
 
 @dataclass(frozen=True)
@@ -269,85 +311,406 @@ class Figure:
     topic: str
 
 
-# ---------------------------------------------------------------------------------------------
-# Rules
+# --------------------------------------------------------------------------------------------
+# Per-text context, computed lazily and once
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
+class _Context:
+    """What figures need from their surroundings: URLs, sentence ends, years stated."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._urls: list[tuple[int, int]] | None = None
+        self._ends: list[int] | None = None
+        self._years: list[tuple[int, int, int]] | None = None  # (position, year, rank)
+        self._proper: dict[str, bool] = {}
+        self.names: dict[tuple[int, int], tuple[list, list]] = {}
+
+    def in_url(self, pos: int) -> bool:
+        if self._urls is None:
+            t = self.text
+            spans = [m.span() for m in _URL.finditer(t)] if ("http" in t or "www." in t or "<" in t) else []
+            if "@" in t:
+                spans = sorted(spans + [m.span() for m in _EMAIL.finditer(t)])
+            self._urls = spans
+            self._url_starts = [a for a, _ in self._urls]
+        if not self._urls:
+            return False
+        i = bisect.bisect_right(self._url_starts, pos) - 1
+        return i >= 0 and pos < self._urls[i][1]
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        """Bounds of the sentence holding [start, end)."""
+        if self._ends is None:
+            ends = []
+            for m in _SENTENCE_END.finditer(self.text):
+                if m.group(0)[0] == "." and _ABBREVIATION.search(self.text, max(0, m.start() - 8), m.start() + 1):
+                    continue
+                ends.append((m.start() + (0 if m.group(0)[0] == "\n" else 1), m.end()))
+            self._ends = ends
+            self._end_starts = [e[0] for e in ends]
+        i = bisect.bisect_left(self._end_starts, start)
+        s = self._ends[i - 1][1] if i > 0 else 0
+        j = bisect.bisect_left(self._end_starts, end)
+        e = self._ends[j][0] if j < len(self._ends) else len(self.text)
+        return s, e
+
+    def years(self) -> list[tuple[int, int, int]]:
+        """Years stated as the time of a statement: (position, year, rank); lower rank is surer."""
+        if self._years is None:
+            found = []
+            t = self.text
+            for m in _YEAR_TOKEN.finditer(t):
+                raw = m.group(0)
+                prev = t[m.start() - 1] if m.start() else ""
+                if prev.isdigit() or prev in ",.$€£" or (prev.isalpha() and t[max(0, m.start() - 2):m.start()] not in ("FY", "fy", "CY")):
+                    continue
+                year = int(raw) if len(raw) == 4 else 2000 + int(raw)
+                before = t[max(0, m.start() - 40):m.start()]
+                token = t[max(0, m.start() - 3):m.end()]
+                if _YEAR_BASELINE.search(before):
+                    continue
+                if re.search(r"(?:FY|fy|CY)[ \t']?\d+$", token) or re.search(r"(?i:fiscal|financial|reporting)(?: year)?[ \t]*$", before):
+                    found.append((m.start(), year, 0))
+                elif intro := _YEAR_INTRO.search(before):
+                    word = intro.group(0).strip().lower()
+                    rank = 3 if word == "by" else (1 if word.startswith(("as of", "as at", "by", "end", "at the end")) else 2)
+                    found.append((m.start(), year, rank))
+            self._years = found
+        return self._years
+
+    def is_proper(self, word: str) -> bool:
+        """True when word also appears capitalized mid-sentence: a name, not a sentence opener."""
+        if word not in self._proper:
+            self._proper[word] = bool(re.search(r"[a-z,;:(] " + re.escape(word) + r"\b", self.text))
+        return self._proper[word]
 
 
-def _word_number(word: str) -> float:
-    parts = word.lower().split("-")
-    return float(sum(_NUMBER_WORDS[p] for p in parts)) if len(parts) > 1 and parts[0] not in ("one",) else float(_NUMBER_WORDS[parts[0]])
+# --------------------------------------------------------------------------------------------
+# Extraction
 
 
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) of the sentence around a span, found by scanning for sentence ends."""
-    window_start = max(0, start - 1500)
-    s = window_start
-    for m in _SENTENCE_END.finditer(text, window_start, start):
-        s = m.end()
-    m = _SENTENCE_END.search(text, end, min(len(text), end + 1500))
-    e = m.start() + 1 if m else min(len(text), end + 1500)
-    if m and text[m.start()] == "\n":
-        e = m.start()
-    return s, e
+def extract_figures(text: str) -> list[Figure]:
+    """Every quantitative figure in text, in order, with offsets relative to text."""
+    ctx = _Context(text)
+    figures: list[Figure] = []
+    taken_until = -1
+    for m in _NUMERIC.finditer(text):
+        if m.start() < taken_until:
+            continue
+        fig = _numeric_figure(ctx, m)
+        if fig is not None:
+            figures.append(fig)
+            taken_until = fig.char_end
+    extra = []
+    for m in _WORD_NUMBER.finditer(text):
+        fig = _word_figure(ctx, m)
+        if fig is not None:
+            extra.append(fig)
+    if "half" in text or "third" in text or "quarter" in text:
+        for m in _FRACTION.finditer(text):
+            fig = _fraction_figure(ctx, m)
+            if fig is not None:
+                extra.append(fig)
+    if extra:
+        spans = [(f.char_start, f.char_end) for f in figures]
+        for fig in sorted(extra, key=lambda f: (f.char_start, -f.char_end)):
+            if not any(a < fig.char_end and fig.char_start < b for a, b in spans):
+                figures.append(fig)
+                spans.append((fig.char_start, fig.char_end))
+        figures.sort(key=lambda f: f.char_start)
+    return figures
 
 
-def _qualifier(before: str, after: str, is_period: bool) -> str:
+def _number(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def _is_year(num: str) -> bool:
+    return len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100
+
+
+def _unit_of(token: str, after: str) -> tuple[str, str] | None:
+    """(code, kind) for a unit as written; mass units followed by CO2 wording become GHG units."""
+    found = _CASED_UNITS.get(token) or _UNITS.get(token.lower()) or _UNITS.get(" ".join(token.lower().split()))
+    if found is None:
+        return None
+    code, kind = found
+    if kind == "mass" and re.match(r"(?i:[ \t]*(?:of[ \t]*)?(?:CO2|CO₂|carbon dioxide|GHG|greenhouse|emission|carbon\b)|[^.;\n]{0,25}\bCO2)", after):
+        ghg = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}.get(code)
+        if ghg:
+            return ghg, "ghg"
+    if code == "GtCO2e" and token.lower().startswith("giga") and not re.search(r"(?i:CO2|CO₂|GHG|greenhouse|carbon|emission)", after[:60]):
+        return "Gt", "mass"
+    return code, kind
+
+
+def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
+    text = ctx.text
+    num, num2, scale, unit_tok = m.group("num"), m.group("num2"), m.group("scale"), m.group("unit")
+    start = m.start("num")
+    negative = start > 0 and text[start - 1] in "-−" and (start < 2 or not text[start - 2].isalnum())
+    num_end = m.end("num2") if num2 else m.end("num")
+    if num2 and m.group("range") == "to" and not (scale or unit_tok):
+        num2, num_end = None, m.end("num")  # "from 1% to 14%": two figures, not a range
+    prev = text[start - 1] if start else ""
+    if prev in ".," and start >= 2 and text[start - 2].isdigit():
+        return None  # the tail of "1.2.3" or "1,0 35"
+    if ctx.in_url(start):
+        return None
+    # currency before the number ("RMB399", "invested$7.9", "Rs. 206")
+    before = text[max(0, start - 80):start]
+    currency = None
+    cur = _CURRENCY_BEFORE.search(before[-6:]) if before else None
+    if cur and not negative:
+        currency = _CURRENCY_CODES.get(cur.group(0).strip())
+        start -= len(cur.group(0))
+        before = text[max(0, start - 80):start]
+        prev = text[start - 1] if start else ""
+    end = num_end
+    # the scale word: single letters only glued to the number, k/m/b only for money or when glued
+    if scale:
+        glued = m.start("scale") == num_end
+        if len(scale) == 1 and not glued:
+            scale = None
+        elif scale in ("m", "k", "b") and not glued:
+            scale = None
+    if scale:
+        end = m.end("scale")
+    after_scale = text[end:end + 80]
+    unit = None
+    if unit_tok and not (scale is None and m.group("scale")):
+        unit = _unit_of(unit_tok, text[m.end("unit"):m.end("unit") + 60])
+        if unit:
+            end = m.end("unit")
+    elif unit_tok and scale is None and m.group("scale"):
+        unit = None
+    if m.group("cur_word") and (scale or unit is None):
+        currency = currency or _CURRENCY_WORDS.get(m.group("cur_word").lower())
+        end = m.end("cur_word")
+    after = text[end:end + 80]
+    next_char = text[end] if end < len(text) else ""
+    bare = currency is None and unit is None and scale is None
+    tail = before[-36:]  # "$"-anchored patterns are searched on a short tail: much faster
+
+    # ---- not figures --------------------------------------------------------------------
+    if prev and (prev.isalpha() or prev == "_") and currency is None:
+        # glued to a word: "FY2023", "P148", "Carbon88", "CO2", "Scope1", "donated21"
+        if bare or _is_year(num) or (prev.isupper() and not re.search(r"[a-z]{2}$", tail)):
+            return None
+    if prev == "-" and re.search(r"[A-Za-z]-$", tail):
+        return None  # "COVID-19", "ISO-14001"
+    if bare and next_char and (next_char.isalpha() or next_char in "_"):
+        return None  # "15th", "2022a", "365program"
+    if re.match(r"\.[A-Za-z]", after) and bare:
+        return None  # "1688.com"
+    if re.match(r"(?:\.\d|:\d|/\d|-\d{1,2}\b)", text[num_end:num_end + 4]) or re.search(r"\d[:/]$", tail):
+        return None  # versions, times, ratios, dates: "4.0.1", "10:30", "2:1", "31/03", "2023-24"
+    if unit is None and currency is None and _is_year(num) and (num2 is None or _is_year(num2) or len(num2) <= 2):
+        if not (unit_tok and m.group("unit") == "%"):
+            return None  # a year, or a span of years, used as a time reference
+    if _ID_BEFORE.search(tail):
+        return None  # "Scope 1 and 2", "Chapter 1.3", "sources 7-8", "Paragraph 3", "Q3"
+    if bare:
+        if re.search(r"[(\[][ \t]*$", tail) and re.match(r"[ \t]*[)\]]", after):
+            return None  # footnote "(5)" or "[3]"
+        if re.search(r"\[[^\]\n]{0,40}$", before) and re.match(r"[^\[\n]{0,40}\]", after):
+            return None  # "[P180]"
+        if _MONTH_BEFORE.search(tail) or _MONTH_AFTER.match(after):
+            return None  # the day of a date
+        line_start = re.search(r"(?:^|\n)[ \t|]*$", tail) if len(before) > len(tail) else re.search(r"(?:^|\n)[ \t|]*$", before)
+        if line_start and re.match(r"[.)][ \t]", after):
+            return None  # a list marker "1." / "2)"
+        if line_start and re.match(r"[ \t]+(?:[A-Z]|\d)", after):
+            return None  # footnote text, a numbered heading or a page footer: "4 GreenGov.SG ..."
+        if re.search(r"\b(?:the|a|an|our|its|their)[ \t]+$", tail, re.I) and re.match(r"[ \t]+[A-Z]", after):
+            return None  # "the 2022 Apsara", "our 365 Program"
+        noun = _NOUN_AFTER.match(after)
+        if noun is None or noun.start() == noun.end(1) - len(noun.group(1)) and after[:1] not in " \t":
+            noun = None
+        if noun is None:
+            noun = _NOUN_NEXT_LINE.match(after)
+        if noun is None or noun.group(1).lower() in _NOT_COUNTED:
+            return None  # a bare number counts something only when a noun follows it
+        word = noun.group(1)
+        if word.isupper() and len(word) > 1 and re.match(r"[ \t]*[A-Z]{2,}[ \t]+[A-Z]{2,}", after):
+            return None  # an all-caps heading follows: table residue
+        if re.search(r"\b[A-Z][A-Za-z]+[ \t]$", tail) and not re.search(
+            r"(?:^|[.!?:;\n])[ \t]*[A-Z][A-Za-z]+[ \t]$", tail if len(before) > len(tail) else before
+        ) and not re.search(r"\b(?:Over|About|Around|Approximately|Nearly|Some|With|Almost|More|Than|Total|Top|All|Only|Just|Of)[ \t]$", tail):
+            return None  # "Digital Village 365", "Windows 10": a number in a name
+    if not bare and prev.isalpha() and prev.isupper() and unit is None and currency is None and scale is None:
+        return None
+
+    # ---- value and unit -----------------------------------------------------------------
+    value = _number(num)
+    value_high = _number(num2) if num2 else None
+    if value_high is not None and value_high < value:
+        if len(num2) < len(num) and m.group("range") in ("-", "–"):
+            return None  # "2019-20", "1,000-50": not a range of values
+        value, value_high = value, None
+        end = m.end("num")
+    if negative and not re.search(r"(?:\w|%)[ \t]*-?$", text[max(0, start - 6):start]):
+        # a minus sign ("| -24.5%"), not a dash after a word or a range
+        value, value_high = -value, (-value_high if value_high is not None else None)
+        start -= 1
+    factor = _SCALES.get(scale.lower(), 1.0) if scale else 1.0
+    if scale == "MM":
+        factor = 1e6
+    value *= factor
+    if value_high is not None:
+        value_high *= factor
+    if unit is not None and unit[0] == "%" and _is_year(num[:4]) and len(num) in (5, 6) and "," not in num and "." not in num:
+        # "by 203050%": a year glued to a percentage by PDF extraction
+        start += 4
+        value = _number(num[4:])
+    if currency:
+        code, kind = currency, "money"
+    elif unit:
+        code, kind = unit
+    else:
+        code, kind = "count", "count"
+    # intensities: "112.6 kWh/m2", "0.380 kilograms per person per day"
+    if kind not in ("count", "percent", "duration") and code != "count":
+        per = _PER.match(text, end)
+        if per and per.group(1).split()[0].strip("/").lower() in _PER_WORDS:
+            code = f"{code}/{' '.join(per.group(1).split())}"
+            end = per.end()
+            after = text[end:end + 80]
+    return _finish(ctx, start, end, value, value_high, code, kind, before, after)
+
+
+def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
+    """Number words: 'fifteen years', 'six basic principles', 'two million', 'nearly half'."""
+    text = ctx.text
+    start, end = m.span()
+    if start and (text[start - 1].isalpha() or text[start - 1] in "-"):
+        return None
+    word = m.group(0).lower()
+    parts = word.split("-")
+    value = float(sum(_NUMBER_WORDS[p] for p in parts))
+    before = text[max(0, start - 80):start]
+    after = text[end:end + 80]
+    scale = re.match(r"[ \t]+(thousand|million|billion|trillion)\b", after, re.I)
+    if scale:
+        value *= _SCALES[scale.group(1).lower()]
+        end += scale.end()
+        after = text[end:end + 80]
+    hyphen_unit = re.match(r"(?i:-(year|month|week|day|hour|minute)s?\b)", after)
+    unit_word = re.match(r"(?i:[ \t]+(years?|months?|weeks?|days?|hours?|minutes?|percent|per cent)\b)", after)
+    if hyphen_unit or unit_word:
+        found = hyphen_unit or unit_word
+        code, kind = _UNITS[found.group(1).lower()]
+        end += found.end()
+        return _finish(ctx, start, end, value, None, code, kind, before, text[end:end + 80])
+    if ctx.in_url(start) or _ID_BEFORE.search(before[-36:]):
+        return None
+    if _IDIOM_AFTER.match(after) or re.search(r"(?i:\b(?:the|first|second|third|only|no)[ \t]+)$", before[-12:]):
+        return None  # "one of", "one-stop", "three-in-one", "the one", "no one"
+    if scale:
+        return _finish(ctx, start, end, value, None, "count", "count", before, after)
+    if value < 3:
+        return None  # "one", "two" quantify text structure far more often than data
+    noun = re.match(r"[ \t]+(?:[a-z][a-z-]+[ \t]+){0,2}?([a-z][a-z-]+s)\b", after)
+    if not noun or noun.group(1) in _NOT_COUNTED or noun.group(1) in ("times", "ways", "aspects", "others", "ones"):
+        return None
+    return _finish(ctx, start, end, value, None, "count", "count", before, after)
+
+
+def _fraction_figure(ctx: _Context, m: re.Match) -> Figure | None:
+    text = ctx.text
+    start, end = m.span()
+    before = text[max(0, start - 80):start]
+    if (start and text[start - 1].isalpha()) or re.search(r"(?i:\b(?:first|second|latter|other|the)[ \t]*)$", before[-12:]):
+        return None  # "the first half of 2023" is a time, not a share
+    value = _FRACTIONS[" ".join(m.group(0).lower().split())]
+    return _finish(ctx, start, end, value, None, "fraction", "fraction", before, text[end:end + 80])
+
+
+# --------------------------------------------------------------------------------------------
+# Attributes: qualifier, year, entity, metric, topic
+
+
+def _qualifier(before: str, after: str, unit: str) -> str:
+    before = before[-30:]
+    if unit in ("year", "month", "week", "day") and _OVER_PERIOD.search(before):
+        return "exact"  # "over 15 years" = across a period, not "more than"
     for name, pattern in _QUALIFIERS:
         if pattern.search(before):
-            if name == "at_least" and is_period and re.search(r"\bover[ \t]*(?:a[ \t]+)?$", before, re.I):
-                return "exact"  # "over 15 years" = across a period, not "more than"
             return name
     if after.startswith("+"):
         return "at_least"
     return "exact"
 
 
-def _year(sentence: str, text: str) -> int | None:
-    """The reporting year stated in the sentence, else the one year stated in the whole text."""
-    for source in (sentence, text):
-        years = []
-        for m in _YEAR_REF.finditer(source):
-            y = m.group(1)
-            years.append(int(y) if len(y) == 4 else 2000 + int(y))
-        if source is sentence:
-            if years:
-                return years[0]
-            target = _TARGET_YEAR.search(sentence)
-            if target:
-                return int(target.group(1))
-        elif len(set(years)) == 1:
-            return years[0]
-    return None
-
-
-def _entity(text: str, sentence_start: int, figure_start: int) -> str | None:
-    """The first name in the sentence (its subject), else the latest one before it."""
-    def names(segment: str) -> list[str]:
-        found = []
-        for m in _ENTITY.finditer(segment):
-            name = re.sub(r"(?:’s|'s|’|')$", "", m.group(1)).strip(" .-")
-            words = name.split()
-            while words and (words[0] in _NOT_ENTITY or words[0].upper() == words[0] and words[0][:2] == "FY"):
-                words = words[1:]
-            name = " ".join(words)
-            if name and name not in _NOT_ENTITY and not name.isdigit() and len(name) > 1:
-                found.append(name)
-        return found
-
-    in_sentence = names(text[sentence_start:figure_start])
+def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> int | None:
+    """The year the sentence states for its figures (surest mention, nearest wins), else the text's."""
+    years = ctx.years()
+    if not years:
+        return None
+    positions = [y[0] for y in years]
+    lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
+    in_sentence = years[lo:hi]
     if in_sentence:
-        return in_sentence[0]
-    earlier = names(text[max(0, sentence_start - 600):sentence_start])
-    return earlier[-1] if earlier else None
+        return min(in_sentence, key=lambda y: (y[2], abs(y[0] - fig_start)))[1]
+    stated = {y[1] for y in years if y[2] < 3}
+    return stated.pop() if len(stated) == 1 else None
 
 
-_STOP_METRIC = re.compile(
+def _names(ctx: _Context, segment_start: int, segment: str, sentence_start: bool) -> list[tuple[int, str]]:
+    """(offset, name) of the capitalized names in a segment of text."""
+    found = []
+    for m in _ENTITY.finditer(segment):
+        words = _POSSESSIVE.sub("", m.group(1)).strip(" .-").split()
+        while words and (words[0] in _NOT_ENTITY or _NOT_NAME_WORD.fullmatch(words[0])):
+            words = words[1:]
+        while words and words[-1] in _NOT_ENTITY:
+            words = words[:-1]
+        if not words:
+            continue
+        name = " ".join(words)
+        at_start = m.start() == 0 or not segment[:m.start()].strip()
+        if len(words) == 1 and at_start and sentence_start and not ctx.is_proper(name):
+            continue  # a capitalized sentence opener ("Compliance"), not a name
+        if any(ch.isdigit() for ch in name) and not re.search(r"[A-Za-z]{3}", name):
+            continue
+        if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
+            continue
+        found.append((segment_start + m.start(), name))
+    return found
+
+
+_POSSESSIVE = re.compile(r"(?:’s|'s|’|')$")
+_NOT_NAME_WORD = re.compile(r"FY\d*|\d+|[A-Z]{1,2}\d.*")
+
+
+def _entity(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> str | None:
+    """The first name in the sentence before the figure (its subject), else the latest earlier one."""
+    key = (s_start, s_end)
+    if key not in ctx.names:
+        text = ctx.text
+        ctx.names[key] = (
+            _names(ctx, s_start, text[s_start:s_end], True),
+            _names(ctx, max(0, s_start - 500), text[max(0, s_start - 500):s_start], False),
+        )
+    in_sentence, earlier = ctx.names[key]
+    for pos, name in in_sentence:
+        if pos < fig_start:
+            return name
+        break
+    return earlier[-1][1] if earlier else None
+
+
+_METRIC_STOP = re.compile(
     r"\b(?:in|by|for|to|across|from|compared|as|at|on|with|which|that|since|during|while|and|"
-    r"through|per|over|under|within|than|this|were|was|is|are|has|have|had)\b|[,.;:()\[\]\n]",
+    r"through|per|over|under|within|than|this|were|was|is|are|has|have|had|will|would|can|of the)\b|[,.;:()\[\]\n|]",
+    re.I,
+)
+_METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+|total[ \t]+)?)?", re.I)
+_METRIC_TAIL = re.compile(
+    r"(?:\b(?:by|of|to|at|was|were|is|are|totaled|totalled|reached|exceeding|surpassing|over|"
+    r"about|around|approximately|nearly|more than|up to|within|a total of|total of|of about|"
+    r"some|with|had|has|have|involved|an|a|the|be|being|been|increased|decreased|reduced|rose|fell)[ \t]*)+$",
     re.I,
 )
 
@@ -355,241 +718,57 @@ _STOP_METRIC = re.compile(
 def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     """A short label of what is measured: the noun phrase after the figure, else before it."""
     after = text[end:end + 120]
-    m = re.match(r"^[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+)?)?", after)
-    rest = after[m.end():] if m else after
-    stop = _STOP_METRIC.search(rest)
-    phrase = rest[: stop.start() if stop else 60].strip()
-    words = phrase.split()[:6]
-    if words and not (unit == "%" and not after.lstrip().lower().startswith("of")):
+    lead = _METRIC_LEAD.match(after)
+    rest = after[lead.end():]
+    has_of = "of" in lead.group(0).lower()
+    stop = _METRIC_STOP.search(rest)
+    words = rest[: stop.start() if stop else 60].split()[:6]
+    if words and (unit not in ("%", "fraction") or has_of) and unit.split("/")[0] not in ("year", "month", "day", "hour", "minute", "week"):
         return " ".join(words)
-    before = text[max(0, start - 120):start]
-    before = re.sub(
-        r"(?:\b(?:by|of|to|at|was|were|is|are|totaled|totalled|reached|exceeding|surpassing|over|"
-        r"about|around|approximately|nearly|more than|up to|within|a total of|total of|of about|"
-        r"some|with|had|has|have|involved|an|a|the)[ \t]*)+$", "", before.rstrip(), flags=re.I,
-    ).rstrip()
-    parts = re.split(r"[,.;:()\[\]\n]|\b(?:in|and|that|which|to|the|we|our|its|their)\b", before)
+    before = _METRIC_TAIL.sub("", text[max(0, start - 120):start].rstrip()).rstrip()
+    parts = re.split(r"[,.;:()\[\]\n|]|\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b", before)
     tail = parts[-1].strip() if parts else ""
-    return " ".join(tail.split()[-5:]) or None
+    label = " ".join(tail.split()[-5:])
+    return label or (" ".join(words) if words else None)
 
 
-def _topic(metric: str | None, sentence: str, unit_kind: str) -> str:
-    """Topic from keywords of the metric (weighted) and the sentence, helped by the unit."""
+def _topic(metric: str | None, window: str, sentence: str, kind: str) -> str:
+    """Topic from weighted keywords of the metric, the words around the figure and the sentence."""
+    near, close, far = (metric or "").lower(), window.lower(), sentence.lower()
     scores: dict[str, float] = {}
-    near = (metric or "").lower()
-    far = sentence.lower()
     for topic, words in _TOPIC_KEYWORDS.items():
         score = 0.0
-        for w in words:
+        for w, weight in words:
             if w in near:
-                score += 3
+                score += 2 * weight
+            if w in close:
+                score += 1.5 * weight
             if w in far:
-                score += 1
+                score += weight
         if score:
             scores[topic] = score
-    if unit_kind == "ghg":
-        scores["ghg_emissions"] = scores.get("ghg_emissions", 0) + 3
-        if scores.get("emissions_reduction"):
-            scores["emissions_reduction"] += 4
-    elif unit_kind == "energy":
-        scores["energy"] = scores.get("energy", 0) + 5
-    elif unit_kind == "water":
-        scores["water"] = scores.get("water", 0) + 5
+    boost = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}.get(kind)
+    if boost:
+        scores[boost] = scores.get(boost, 0) + 6
+    if kind == "ghg" or scores.get("ghg_emissions", 0) >= 4:
+        reduction = scores.get("emissions_reduction", 0)
+        if reduction and re.search(r"reduc|avoid|abat|decarboni|low[- ]carbon|offset|cut", close):
+            scores["emissions_reduction"] = reduction + scores.get("ghg_emissions", 0)
     if not scores:
         return "other"
     return max(scores.items(), key=lambda kv: (kv[1], -TOPICS.index(kv[0])))[0]
 
 
-def _is_year_like(num: str) -> bool:
-    return len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100
-
-
-def extract_figures(text: str) -> list[Figure]:
-    """Every quantitative figure in text, in order, with offsets relative to text."""
-    urls = [(m.start(), m.end()) for m in _URL.finditer(text)] if ("http" in text or "www." in text or "@" in text or "<" in text) else []
-    figures: list[Figure] = []
-    last_end = -1
-    for m in _CANDIDATE.finditer(text):
-        start, end = m.span()
-        if start < last_end:
-            continue
-        if any(a <= start < b for a, b in urls):
-            continue
-        figure = _figure(text, m)
-        if figure is not None:
-            figures.append(figure)
-            last_end = figure.char_end
-    if "half" in text or "third" in text or "quarter" in text:
-        taken = [(f.char_start, f.char_end) for f in figures]
-        for f in _fractions(text):
-            if not any(a < f.char_end and f.char_start < b for a, b in taken):
-                figures.append(f)
-        figures.sort(key=lambda f: f.char_start)
-    return figures
-
-
-def _figure(text: str, m: re.Match) -> Figure | None:
-    cur, num, num2, word = m.group("cur"), m.group("num"), m.group("num2"), m.group("word")
-    scale, unit_text, cur_post = m.group("scale"), m.group("unit"), m.group("cur_post")
-    start, end = m.span()
-    if cur is None and num is not None:
-        start = m.start("num")
-    if word is not None:
-        start = m.start("word")
-    # Trim what was matched but does not belong: trailing spaces, a unit we do not accept here.
-    if unit_text and unit_text in ("ML", "t", "ha", "km") and unit_text.lower() in ("ml",) and unit_text != "ML":
-        unit_text = None
-    if unit_text is not None and unit_text.lower() in _CASE_SENSITIVE_SHORT and unit_text not in _CASE_SENSITIVE_SHORT and unit_text != "m³":
-        unit_text = None
-    end_candidates = [m.end(g) for g in ("num", "num2", "word", "scale") if m.group(g)]
-    if unit_text:
-        end_candidates.append(m.end("unit"))
-    if cur_post:
-        end_candidates.append(m.end("cur_post"))
-    end = max(end_candidates)
-    before = text[max(0, start - 80):start]
-    after = text[end:end + 80]
-    prev_char = text[start - 1] if start else ""
-    next_char = text[end] if end < len(text) else ""
-
-    # Currency
-    currency = None
-    if cur:
-        currency = _CURRENCIES.get(cur.strip().lower())
-    elif cur_post:
-        currency = _CURRENCIES.get(cur_post.lower())
-    if scale and scale.lower() in ("k", "m", "mm", "b") and not currency and scale not in ("K", "M", "MM", "B"):
-        # lone lower-case k/m/b only count as scales next to money ("£5m", "$360K")
-        end = m.end("num2") if num2 else (m.end("num") if num else m.end("word"))
-        scale, unit_text = None, None
-        after = text[end:end + 80]
-        next_char = text[end] if end < len(text) else ""
-    if scale and len(scale) == 1 and m.start("scale") != (m.end("num2") if num2 else m.end("num") if num else m.end("word")):
-        scale = None  # "5 M" with a space is not a scale
-        end = m.end("num2") if num2 else (m.end("num") if num else m.end("word"))
-        unit_text = None
-        after = text[end:end + 80]
-        next_char = text[end] if end < len(text) else ""
-
-    unit_code, unit_kind = (None, None)
-    if unit_text:
-        key = unit_text.lower()
-        if key not in _UNITS and key.replace(" ", "") in _UNITS:
-            key = key.replace(" ", "")
-        unit_code, unit_kind = _UNITS.get(key, (None, None))
-        if unit_code in ("t", "kt", "Mt") and re.match(r"^[ \t]*(?:of[ \t]+)?(?:CO2|CO₂|carbon dioxide|GHG|greenhouse)", after, re.I):
-            unit_code, unit_kind = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e"}[unit_code], "ghg"
-        if unit_code == "GtCO2e" and not re.search(r"CO2|CO₂|GHG|greenhouse|carbon|emission", text[end:end + 60], re.I) and "co2" not in key:
-            unit_code, unit_kind = "Gt", "mass"
-    is_bare = not currency and not unit_code and not scale
-
-    # --- not figures --------------------------------------------------------------------------
-    if word is not None:
-        return _word_figure(text, m, start, end, word, scale, unit_code, unit_kind, before, after)
-    if prev_char and (prev_char.isalpha() or prev_char == "_") and not currency:
-        # glued to a word on the left: "FY2023", "P148", "Carbon88", "CO2", "Scope1"
-        if is_bare or _is_year_like(num):
-            return None
-        if prev_char.isupper() or re.search(r"[A-Z][a-z]*$", before) and re.search(r"\b[A-Z]{1,5}$", before):
-            return None
-    if prev_char == "-" and re.search(r"[A-Za-z]-$", before):
-        return None  # "COVID-19", "ISO-14001"
-    if next_char and (next_char.isalpha() and is_bare):
-        return None  # "15th", "2022a", "365program"
-    if re.match(r"^\.[A-Za-z]", after) and is_bare:
-        return None  # "1688.com"
-    if re.match(r"^(?:\.\d|:\d|/\d)", after) or re.search(r"\d[.:/]$", before):
-        return None  # versions, times, ratios, dates like 2:1 or 31/03
-    if is_bare and _is_year_like(num) and not num2:
-        return None  # a year used as a time reference
-    if cur is None and _is_year_like(num) and (num2 is None or _is_year_like(num2)) and unit_code in (None,) and not scale:
-        return None
-    if is_bare and (re.search(r"[(\[][ \t]*$", before) and re.match(r"^[ \t]*[)\]]", after)):
-        return None  # footnote "(5)" or "[3]"
-    if is_bare and re.search(r"\[[^\]\n]{0,30}$", before) and re.match(r"^[^\[\n]{0,30}\]", after):
-        return None  # "[P180]", "[Technological ... P180]"
-    if _ID_BEFORE.search(before):
-        return None  # "Scope 1 and 2", "Chapter 1.3", "sources 7-8", "Paragraph 3"
-    if _MONTH_BEFORE.search(before) or _MONTH_AFTER.match(after):
-        return None  # the day of a date
-    if is_bare and re.match(r"^[.)][ \t]", after) and _LIST_MARKER.search(before):
-        return None  # a list marker "1." / "2)"
-    if is_bare and re.search(r"\b(?:the|a|an)[ \t]*$", before, re.I) and re.match(r"^[ \t]+[A-Z]", after):
-        return None  # "the 2022 Apsara", names
-    if is_bare:
-        noun = _NOUN_AFTER.match(after)
-        if not noun or len(noun.group(1)) < 2 or noun.group(1).lower() in _NOT_COUNTED:
-            return None  # a bare number counts something only when a noun follows it
-        if re.search(r"\b[A-Z][A-Za-z]+[ \t]$", before) and not re.search(
-            r"\b(?:Over|About|Around|Approximately|Nearly|Some|With|Almost|More|Than|Total|Top|All|Only|Just)[ \t]$",
-            before,
-        ) and not re.search(r"(?:^|[.!?:\n])[ \t]*[A-Z][A-Za-z]+[ \t]$", before):
-            return None  # "Digital Village 365", "Windows 10": a number in a name
-    # --- value and unit ----------------------------------------------------------------------
-    value = _number(num)
-    value_high = _number(num2) if num2 else None
-    if value_high is not None and value_high < value:
-        return None  # "2019-20" style spans or page ranges
-    factor = _SCALES.get(scale.lower(), 1.0) if scale else 1.0
-    if scale and scale == "MM":
-        factor = 1e6
-    value *= factor
-    if value_high is not None:
-        value_high *= factor
-    if currency:
-        unit, kind = currency, "money"
-    elif unit_code:
-        unit, kind = unit_code, unit_kind or ""
-    else:
-        unit, kind = "count", "count"
-    return _finish(text, start, end, value, value_high, unit, kind, before, after)
-
-
-def _word_figure(text, m, start, end, word, scale, unit_code, unit_kind, before, after) -> Figure | None:
-    """Number words: 'fifteen years', 'six basic principles', 'two million', 'nearly half'."""
-    lowered = word.lower()
-    if re.match(r"^-(?!year|month|day|hour|minute|week)", text[end:end + 8], re.I) and not unit_code:
-        return None  # "one-stop", "three-in-one"
-    if _IDIOM_AFTER.match(text[end:end + 20]) and not unit_code:
-        return None  # "one of", "one such"
-    if _ID_BEFORE.search(before):
-        return None
-    if text[start - 1:start] == "-" or re.search(r"\b(?:the|first|second|third)[ \t]*$", before, re.I) and not unit_code:
-        return None
-    value = _word_number(lowered)
-    if scale:
-        value *= _SCALES.get(scale.lower(), 1.0)
-    hyphen_unit = re.match(r"^-(year|month|week|day|hour|minute)s?\b", text[end:end + 10], re.I)
-    if hyphen_unit:
-        unit_code, unit_kind = _UNITS[hyphen_unit.group(1).lower()]
-        end += hyphen_unit.end()
-        after = text[end:end + 80]
-    if unit_code:
-        return _finish(text, start, end, value, None, unit_code, unit_kind or "", before, after)
-    if scale:
-        return _finish(text, start, end, value, None, "count", "count", before, after)
-    if value < 3:
-        return None  # "one", "two" quantify text structure far more often than data
-    noun = re.match(r"^[ \t]+(?:[a-z][a-z-]+[ \t]+){0,2}([a-z][a-z]+s)\b", after)
-    if not noun or noun.group(1) in _NOT_COUNTED or noun.group(1) in ("times", "ways", "aspects"):
-        return None
-    return _finish(text, start, end, value, None, "count", "count", before, after)
-
-
-_HALF = re.compile(r"\b(nearly|almost|about|around|over|more than|less than|roughly|approximately)?[ \t]*\b(half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)\b(?=[ \t]+(?:of|being|were|was|are|is)\b)", re.I)
-_FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "one-third": 1 / 3, "two thirds": 2 / 3,
-              "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25, "one-quarter": 0.25,
-              "three quarters": 0.75, "three-quarters": 0.75}
-
-
-def _finish(text, start, end, value, value_high, unit, kind, before, after) -> Figure:
-    s_start, s_end = _sentence_bounds(text, start, end)
+def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float | None, unit: str,
+            kind: str, before: str, after: str) -> Figure:
+    text = ctx.text
+    s_start, s_end = ctx.sentence(start, end)
     sentence = text[s_start:s_end].strip()
-    is_period = unit in ("year", "month", "day", "week")
-    qualifier = _qualifier(before, after, is_period)
-    unit_normalized, factor = _conversion(unit)
+    base_unit = unit.split("/")[0]
+    unit_normalized, factor = _conversion(base_unit) if base_unit == unit else (unit, 1.0)
     metric = _metric(text, start, end, unit)
-    topic = _topic(metric, sentence, kind)
+    window = text[max(s_start, start - 70):min(s_end, end + 50)]
+    topic = _topic(metric, window, sentence, kind)
     return Figure(
         char_start=start,
         char_end=end,
@@ -598,25 +777,12 @@ def _finish(text, start, end, value, value_high, unit, kind, before, after) -> F
         value=value,
         value_high=value_high,
         unit=unit,
-        value_normalized=float(f"{value * factor:.12g}"),  # drop float noise of unit factors
+        value_normalized=float(f"{value * factor:.12g}"),  # drop the float noise of unit factors
         unit_normalized=unit_normalized,
-        qualifier=qualifier,
-        year=_year(sentence, text),
-        entity=_entity(text, s_start, start),
+        qualifier=_qualifier(before, after, unit),
+        year=_year(ctx, s_start, s_end, start),
+        entity=_entity(ctx, s_start, s_end, start),
         metric=metric,
         pillar=_PILLAR[topic],
         topic=topic,
     )
-
-
-def _fractions(text: str) -> list[Figure]:
-    """Fractions written in words ('nearly half of', 'a third of')."""
-    out = []
-    for m in _HALF.finditer(text):
-        if re.search(r"\b(?:first|second|the latter|the)[ \t]*$", text[max(0, m.start(2) - 12):m.start(2)], re.I):
-            continue
-        start, end = m.span(2)
-        value = _FRACTIONS[m.group(2).lower().replace("  ", " ")]
-        out.append(_finish(text, start, end, value, None, "fraction", "fraction",
-                           text[max(0, start - 80):start], text[end:end + 80]))
-    return out

@@ -3,7 +3,7 @@
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from flows.extract import QUALIFIERS, TOPICS, UNIT_CODES
+from flows.extract import QUALIFIERS, TOPICS, UNIT_PATTERN
 
 
 class FigureSchema(pa.DataFrameModel):
@@ -19,9 +19,9 @@ class FigureSchema(pa.DataFrameModel):
     sentence: Series[str] = pa.Field(description="The sentence the figure is in.")
     value: Series[float] = pa.Field(description="The number with scale words applied (RMB399 million -> 399000000); the low end of a range.")
     value_high: Series[float] = pa.Field(nullable=True, description="The high end of a range (20-30% -> 30), else null.")
-    unit: Series[str] = pa.Field(isin=list(UNIT_CODES), description="Unit as stated: ISO currency, %, kWh, MtCO2e, t, m3, minute, year, count, fraction, ...")
+    unit: Series[str] = pa.Field(str_matches=UNIT_PATTERN, description="Unit as stated, as a short code: ISO currency (CNY, USD, ...), %, kWh, MWh, GWh, tCO2e, MtCO2e, GtCO2e, t, m3, minute, hour, day, year, count, fraction; an intensity is `<unit>/<per>` (kWh/m2).")
     value_normalized: Series[float] = pa.Field(description="value converted to unit_normalized.")
-    unit_normalized: Series[str] = pa.Field(isin=list(UNIT_CODES), description="GHG -> tCO2e, energy -> kWh, mass -> t, water -> m3; money, %, counts unchanged.")
+    unit_normalized: Series[str] = pa.Field(str_matches=UNIT_PATTERN, description="GHG -> tCO2e, energy -> kWh, mass -> t, water -> m3; money, %, counts unchanged.")
     qualifier: Series[str] = pa.Field(isin=list(QUALIFIERS), description="exact | approximately | at_least | at_most.")
     year: Series[pa.Int64] = pa.Field(nullable=True, ge=1900, le=2100, description="Year the figure refers to, when the text states it.")
     entity: Series[str] = pa.Field(nullable=True, description="Who the figure is about, as named in the text.")
