@@ -184,7 +184,7 @@ _ID_BEFORE = re.compile(
     r"levels?|stages?|versions?|no\.?|nos\.?|numbers?|items?|steps?|rounds?|parts?|exhibits?|"
     r"vol\.?|volumes?|issues?|rules?|clauses?|standards?|gri|iso|class|grades?|editions?|cop|"
     r"units?|boxes|box|lines?|rows?|columns?|cases?|footnotes?|ref\.?|references?|annexes|"
-    r"schedules?|sheets?|slides?|questions?|q|h|fy|cy|week|day|route|highway|sr|ch)"
+    r"schedules?|sheets?|slides?|questions?|q|h|route|highway|ch)"
     r"[ \t]*(?:(?:\d+(?:\.\d+)*[a-z]?|[ivx]+)[ \t]*(?:,|and|&|-|–|or|to|/)?[ \t]*)*(?:#)?[ \t]*$"
 )
 _QUALIFIERS = (
@@ -205,13 +205,20 @@ _ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]|Co|Ltd|Inc|No|vs|St|Mr|Ms|Mrs|Dr|Jr|S
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d\d(?![\d%]|,\d)|(?<=FY)\d\d\b")
 _YEAR_INTRO = re.compile(
     r"(?i:\b(?:in|during|for|as of|as at|by|by the end of|end of|at the end of|in the year|the year|"
-    r"throughout|over|within|fiscal(?: year)?|financial year|reporting year|calendar year|year)"
+    r"throughout|over|within|around|before|until|fiscal(?: year)?|financial year|reporting year|calendar year|year)"
     r"(?:[ \t]+(?:the[ \t]+)?(?:(?:" + _MONTHS + r")\.?[ \t]*(?:\d{1,2}(?:st|nd|rd|th)?,?[ \t]+)?|\d{1,2}[ \t]+(?:"
     + _MONTHS + r")[ \t]+))?[ \t]*\(?(?:FY\)?)?[ \t]*)$"
 )
-_YEAR_BASELINE = re.compile(r"(?i:\b(?:since|from|compared (?:with|to)|relative to|versus|vs\.?|baseline|base year|against|than)[ \t]+(?:the[ \t]+|a[ \t]+|its[ \t]+|our[ \t]+)?(?:(?:" + _MONTHS + r")[ \t]+)?(?:FY)?$)")
-_NOUN_AFTER = re.compile(r"[ \t]*([A-Za-z][A-Za-z’'-]*[A-Za-z])\b(?!\d)")
-_NOUN_NEXT_LINE = re.compile(r"[ \t]*\n[ \t]*([a-z][a-z’'-]*[a-z])\b")
+_YEAR_BASELINE = re.compile(
+    r"(?i:\b(?:since|from|compared (?:with|to)|relative to|versus|vs\.?|baseline|base year|against|than)"
+    r"[ \t]+(?:(?:the|a|an|its|our|their|average|mean|same|levels?|baseline)[ \t]+){0,3}(?:(?:" + _MONTHS
+    + r")[ \t]+)?(?:FY)?$|(?:19|20)\d\d[ \t]*(?:-|–|to)[ \t]*(?:FY)?$)"
+)
+_TIMES = re.compile(r"[ \t]+times(?=[ \t]+(?:greater|more|higher|larger|lower|less|faster|as|the|over)\b)")
+_VALUE_INTRO = re.compile(r"(?i:\b(?:from|to|was|were|is|at|reached|totalled|totaled|of|averaged|stood at)[ \t]+)$")
+_VALUE_OUTRO = re.compile(r"[ \t]+in[ \t]+(?:19|20)\d\d\b|[.;,)](?:\s|$)")
+_NOUN_AFTER = re.compile(r"\+?[ \t]*([A-Za-z][A-Za-z’'-]*[A-Za-z])\b(?!\d)")
+_NOUN_NEXT_LINE = re.compile(r"\+?[ \t]*\n[ \t]*([a-z][a-z’'-]*[a-z])\b")
 _NOT_COUNTED = frozenset("""
     and or to of from in at on by for the a an per with was were is are be been as than vs versus
     times x am pm which that this these those it its we our they their compared respectively
@@ -234,8 +241,9 @@ _NOT_ENTITY = frozenset("""
 
 _TOPIC_KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
     "emissions_reduction": (("reduc", 2), ("avoid", 2), ("abat", 2), ("decarboni", 2), ("low-carbon", 2),
-                            ("low carbon", 2), ("offset", 2), ("net-zero", 1), ("net zero", 1),
-                            ("carbon neutral", 1), ("cut", 1), ("lower", 1), ("decrease", 1), ("saving", 1)),
+                            ("low carbon", 2), ("offset", 2), ("net-zero", 3), ("net zero", 3),
+                            ("carbon neutral", 2), ("cut", 1), ("lower", 1), ("decrease", 1), ("saving", 1),
+                            ("credit", 2), ("captur", 2), ("sequest", 2), ("ccs", 2), ("intensity", 1)),
     "ghg_emissions": (("emission", 2), ("co2", 2), ("ghg", 2), ("greenhouse", 2), ("carbon", 1),
                       ("scope", 1), ("methane", 2), ("flaring", 1), ("footprint", 1)),
     "energy": (("energy", 2), ("electricity", 2), ("renewable", 2), ("solar", 2), ("wind", 1),
@@ -265,8 +273,9 @@ _TOPIC_KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
                ("wellbeing", 2), ("medicine", 2)),
     "governance": (("governance", 3), ("principle", 3), ("compliance", 3), ("ethic", 2), ("board", 2),
                    ("audit", 2), ("policy", 1), ("corruption", 3), ("privacy", 2), ("data security", 2),
-                   ("risk", 1), ("exams", 1), ("remuneration", 2), ("fine", 1)),
-    "operations": (("capital expenditure", 3), ("investment", 2), ("invested", 2), ("revenue", 2),
+                   ("risk", 1), ("exams", 1), ("remuneration", 2), ("fine", 1), ("joint venture", 2),
+                   ("jv ", 2), ("owned", 2), ("shareholder", 2), ("comprises", 1), ("ownership", 2)),
+    "operations": (("capital expenditure", 2), ("investment", 1), ("invested", 1), ("revenue", 2),
                    ("sales", 2), ("spend", 2), ("spent", 2), ("cost", 1), ("efficien", 1),
                    ("operation", 1), ("capex", 3), ("production", 1)),
 }
@@ -279,7 +288,7 @@ _PILLAR = {
 TOPICS = tuple(_PILLAR)
 QUALIFIERS = ("exact", "approximately", "at_least", "at_most")
 _BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CASED_UNITS.values()}
-                     | set(_CURRENCY_CODES.values()) | {"count", "fraction"}
+                     | set(_CURRENCY_CODES.values()) | {"count", "fraction", "number", "times"}
                      | {target for _, target in _PINT.values()})
 UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})?$"
 """Valid unit codes: a base code, optionally per something (``kWh/m2``, ``tCO2e/tonne``)."""
@@ -374,7 +383,7 @@ class _Context:
                     found.append((m.start(), year, 0))
                 elif intro := _YEAR_INTRO.search(before):
                     word = intro.group(0).strip().lower()
-                    rank = 3 if word == "by" else (1 if word.startswith(("as of", "as at", "by", "end", "at the end")) else 2)
+                    rank = 3 if word in ("by", "around", "before", "until") else (1 if word.startswith(("as of", "as at", "by", "end", "at the end")) else 2)
                     found.append((m.start(), year, rank))
             self._years = found
         return self._years
@@ -454,8 +463,10 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     if num2 and m.group("range") == "to" and not (scale or unit_tok):
         num2, num_end = None, m.end("num")  # "from 1% to 14%": two figures, not a range
     prev = text[start - 1] if start else ""
-    if prev in ".," and start >= 2 and text[start - 2].isdigit():
-        return None  # the tail of "1.2.3" or "1,0 35"
+    if prev in ".," and start >= 2 and text[start - 2].isdigit() and not (
+        prev == "," and re.search(r"(?<!\d)(?:19|20)\d\d,$", text[max(0, start - 6):start])
+    ):
+        return None  # the tail of "1.2.3" or "1,0 35" (but "In 2023,0.7 million tonnes" is glued text)
     if ctx.in_url(start):
         return None
     # currency before the number ("RMB399", "invested$7.9", "Rs. 206")
@@ -509,7 +520,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     if unit is None and currency is None and _is_year(num) and (num2 is None or _is_year(num2) or len(num2) <= 2):
         if not (unit_tok and m.group("unit") == "%"):
             return None  # a year, or a span of years, used as a time reference
-    if _ID_BEFORE.search(tail):
+    if bare and _ID_BEFORE.search(tail):
         return None  # "Scope 1 and 2", "Chapter 1.3", "sources 7-8", "Paragraph 3", "Q3"
     if bare:
         if re.search(r"[(\[][ \t]*$", tail) and re.match(r"[ \t]*[)\]]", after):
@@ -525,6 +536,13 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return None  # footnote text, a numbered heading or a page footer: "4 GreenGov.SG ..."
         if re.search(r"\b(?:the|a|an|our|its|their)[ \t]+$", tail, re.I) and re.match(r"[ \t]+[A-Z]", after):
             return None  # "the 2022 Apsara", "our 365 Program"
+        if after.startswith("+") and not re.match(r"\+[ \t]*\d", after):
+            return _finish(ctx, start, end, _number(num), None, "count", "count", before, after)  # "1,000+"
+        times = _TIMES.match(after)
+        if times:
+            return _finish(ctx, start, end + times.end(), _number(num), None, "times", "ratio", before, text[end + times.end():end + 80])
+        if "." in num and _VALUE_INTRO.search(tail) and _VALUE_OUTRO.match(after):
+            return _finish(ctx, start, end, _number(num), None, "number", "number", before, after)  # "from 95.6 in 2022 to 98.7"
         noun = _NOUN_AFTER.match(after)
         if noun is None or noun.start() == noun.end(1) - len(noun.group(1)) and after[:1] not in " \t":
             noun = None
@@ -611,7 +629,7 @@ def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
         return _finish(ctx, start, end, value, None, "count", "count", before, after)
     if value < 3:
         return None  # "one", "two" quantify text structure far more often than data
-    noun = re.match(r"[ \t]+(?:[a-z][a-z-]+[ \t]+){0,2}?([a-z][a-z-]+s)\b", after)
+    noun = re.match(r"\s+(?:[a-z][a-z-]+\s+){0,2}?([a-z][a-z-]+s|[A-Z]{2,}s)\b", after)
     if not noun or noun.group(1) in _NOT_COUNTED or noun.group(1) in ("times", "ways", "aspects", "others", "ones"):
         return None
     return _finish(ctx, start, end, value, None, "count", "count", before, after)
@@ -643,16 +661,34 @@ def _qualifier(before: str, after: str, unit: str) -> str:
     return "exact"
 
 
-def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> int | None:
-    """The year the sentence states for its figures (surest mention, nearest wins), else the text's."""
+_DIRECT_YEAR_GAP = re.compile(r"[^\d.;!?\n]{0,45}")
+
+
+def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int) -> int | None:
+    """The year a figure refers to, as the text states it.
+
+    In order: a year stated right after the figure ("569 Mt in 2021", "50% by 2030"); the surest,
+    nearest year of its sentence; the latest year stated earlier in the same block of text
+    ("In 2023, we invested ... Of this, ..."); the one year the whole text states.
+    """
     years = ctx.years()
     if not years:
         return None
     positions = [y[0] for y in years]
+    text = ctx.text
+    nxt = bisect.bisect_left(positions, fig_end)
+    if nxt < len(years) and years[nxt][0] < s_end:
+        gap = text[fig_end:years[nxt][0]]
+        if _DIRECT_YEAR_GAP.fullmatch(gap) and not re.search(r"(?i:compared|from|than|since|versus)", gap):
+            return years[nxt][1]
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
-    in_sentence = years[lo:hi]
+    in_sentence = [y for y in years[lo:hi] if not (y[2] == 3 and y[0] < fig_start)]
     if in_sentence:
         return min(in_sentence, key=lambda y: (y[2], abs(y[0] - fig_start)))[1]
+    block_start = max(text.rfind("\n\n", 0, s_start), s_start - 800, 0)
+    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo] if y[2] < 3]
+    if earlier:
+        return earlier[-1][1]
     stated = {y[1] for y in years if y[2] < 3}
     return stated.pop() if len(stated) == 1 else None
 
@@ -732,7 +768,11 @@ def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     return label or (" ".join(words) if words else None)
 
 
-def _topic(metric: str | None, window: str, sentence: str, kind: str) -> str:
+_GHG_CONTEXT = re.compile(r"(?i:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate)")
+_REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest)")
+
+
+def _topic(metric: str | None, before: str, window: str, sentence: str, kind: str) -> str:
     """Topic from weighted keywords of the metric, the words around the figure and the sentence."""
     near, close, far = (metric or "").lower(), window.lower(), sentence.lower()
     scores: dict[str, float] = {}
@@ -747,13 +787,19 @@ def _topic(metric: str | None, window: str, sentence: str, kind: str) -> str:
                 score += weight
         if score:
             scores[topic] = score
+    if "emissions_reduction" in scores and not _GHG_CONTEXT.search(sentence):
+        del scores["emissions_reduction"]  # "water use fell 4%" is about water, not emissions
     boost = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}.get(kind)
     if boost:
         scores[boost] = scores.get(boost, 0) + 6
-    if kind == "ghg" or scores.get("ghg_emissions", 0) >= 4:
-        reduction = scores.get("emissions_reduction", 0)
-        if reduction and re.search(r"reduc|avoid|abat|decarboni|low[- ]carbon|offset|cut", close):
-            scores["emissions_reduction"] = reduction + scores.get("ghg_emissions", 0)
+    if kind == "ghg":
+        # an amount of GHG is a reduction only when the reduction words govern it
+        if _REDUCTION.search(before) or _REDUCTION.search(near):
+            scores["emissions_reduction"] = scores.get("emissions_reduction", 0) + scores["ghg_emissions"]
+        else:
+            scores.pop("emissions_reduction", None)
+    elif scores.get("ghg_emissions", 0) >= 4 and scores.get("emissions_reduction") and _REDUCTION.search(close):
+        scores["emissions_reduction"] += scores["ghg_emissions"]
     if not scores:
         return "other"
     return max(scores.items(), key=lambda kv: (kv[1], -TOPICS.index(kv[0])))[0]
@@ -768,7 +814,10 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
     unit_normalized, factor = _conversion(base_unit) if base_unit == unit else (unit, 1.0)
     metric = _metric(text, start, end, unit)
     window = text[max(s_start, start - 70):min(s_end, end + 50)]
-    topic = _topic(metric, window, sentence, kind)
+    topic = _topic(metric, text[max(s_start, start - 50):start], window, sentence, kind)
+    if topic == "other" and s_start > 0:  # "It ranged from 0.01% to 0.6%": the previous sentence says what
+        p_start, _ = ctx.sentence(max(0, s_start - 2), max(0, s_start - 1))
+        topic = _topic(None, "", "", text[p_start:s_start], kind)
     return Figure(
         char_start=start,
         char_end=end,
@@ -780,7 +829,7 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         value_normalized=float(f"{value * factor:.12g}"),  # drop the float noise of unit factors
         unit_normalized=unit_normalized,
         qualifier=_qualifier(before, after, unit),
-        year=_year(ctx, s_start, s_end, start),
+        year=_year(ctx, s_start, s_end, start, end),
         entity=_entity(ctx, s_start, s_end, start),
         metric=metric,
         pillar=_PILLAR[topic],

@@ -1,0 +1,115 @@
+"""`esg bench`: extraction throughput and peak memory, side by side with quantulum3."""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import time
+import tracemalloc
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from flows.evaluate import Score, read_answer_key, score_figures
+from flows.extract import extract_figures
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_REPORT = ROOT / "raw" / "alibaba_esg_fy2023.txt"
+ANSWER_KEY = ROOT / "tests" / "data" / "alibaba_esg_fy2023_answer_key.csv"
+
+
+@dataclass
+class BenchResult:
+    name: str
+    n_chars: int
+    n_figures: int
+    seconds: list[float]
+    peak_bytes: int
+    score: Score | None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def chars_per_second(self) -> float:
+        return self.n_chars / self.median
+
+    @property
+    def figures_per_second(self) -> float:
+        return self.n_figures / self.median
+
+
+def _pin_to_one_core() -> str:
+    """Run on one core, so the figures are per core whatever else the machine does."""
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        return "pinned to 1 core"
+    except (AttributeError, OSError):
+        return "single-threaded (could not pin to a core on this OS)"
+
+
+def measure(name: str, extract: Callable[[str], list[dict]], text: str, runs: int,
+            key: list[dict] | None) -> BenchResult:
+    """Median wall time of several runs, then one more run under tracemalloc for peak memory."""
+    figures = extract(text)  # warm-up: imports, compiled patterns, caches
+    seconds = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        extract(text)
+        seconds.append(time.perf_counter() - start)
+    gc.collect()
+    tracemalloc.start()
+    extract(text)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    score = score_figures(figures, key) if key is not None else None
+    return BenchResult(name, len(text), len(figures), seconds, peak, score)
+
+
+def _ours(text: str) -> list[dict]:
+    return [{"char_start": f.char_start, "char_end": f.char_end, "value": f.value,
+             "unit_normalized": f.unit_normalized, "qualifier": f.qualifier, "year": f.year,
+             "topic": f.topic} for f in extract_figures(text)]
+
+
+def _quantulum(text: str) -> list[dict]:
+    from quantulum3 import parser
+
+    return [{"char_start": q.span[0], "char_end": q.span[1], "value": q.value} for q in parser.parse(text)]
+
+
+def run_extraction_bench(file: Path | None = None, runs: int = 7, quantulum_runs: int = 1,
+                         out=print) -> list[BenchResult]:
+    """Measure extract_figures (and quantulum3 when installed) on one report; print a table."""
+    path = Path(file) if file else DEFAULT_REPORT
+    text = path.read_bytes().decode("utf-8-sig")
+    key = read_answer_key(ANSWER_KEY) if path.resolve() == DEFAULT_REPORT.resolve() and ANSWER_KEY.exists() else None
+    pinned = _pin_to_one_core()
+    out(f"esg bench: figure extraction on {path} ({len(text):,} chars), {pinned}")
+    results = [measure("esg-pipeline", _ours, text, runs, key)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # quantulum3 warns that its optional classifier is absent
+            import quantulum3  # noqa: F401
+            out(f"  timing quantulum3 ({quantulum_runs} run(s); it takes a while)...")
+            results.append(measure("quantulum3", _quantulum, text, quantulum_runs, key))
+    except ImportError:
+        out("  quantulum3 is not installed: pip install -e '.[bench]' to compare against it")
+    out("")
+    out(f"  {'extractor':<14}{'runs':>5}{'MB/s':>10}{'chars/s':>13}{'figures':>9}{'figures/s':>11}{'peak MiB':>10}"
+        + ("   answer key: recall  precision" if key else ""))
+    for r in results:
+        line = (f"  {r.name:<14}{len(r.seconds):>5}{r.chars_per_second / 1e6:>10.3f}{r.chars_per_second:>13,.0f}"
+                f"{r.n_figures:>9}{r.figures_per_second:>11,.0f}{r.peak_bytes / 2**20:>10.2f}")
+        if r.score:
+            line += f"   {r.score.recall:>17.3f}{r.score.precision:>11.3f}"
+        out(line)
+    if len(results) == 2:
+        ratio = results[0].chars_per_second / results[1].chars_per_second
+        out(f"\n  esg-pipeline is {ratio:,.0f}x the throughput of quantulum3 on this text "
+            "(median wall time, one core; peak = Python allocations during one run)")
+    return results
