@@ -293,6 +293,15 @@ _BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CAS
 UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})?$"
 """Valid unit codes: a base code, optionally per something (``kWh/m2``, ``tCO2e/tonne``)."""
 
+_GAS_PHRASE = re.compile(r"(?i:[ \t]+(?:of[ \t]+)?(?:CO2e?|CO₂e?|carbon dioxide equivalent|CO2 equivalent|CO2-e))")
+_DENOMINATORS = {
+    "person": "person", "capita": "person", "employee": "employee", "employees": "employee",
+    "tonne": "t", "ton": "t", "t": "t", "tonnes": "t", "metric": "t", "mt": "t", "m2": "m2", "m²": "m2",
+    "sqm": "m2", "square": "m2", "megajoule": "MJ", "mj": "MJ", "gj": "GJ", "kwh": "kWh", "mwh": "MWh",
+    "boe": "boe", "barrel": "bbl", "day": "day", "year": "year", "month": "month", "hour": "hour",
+    "km": "km", "kg": "kg", "litre": "L", "liter": "L", "product": "product", "unit": "unit",
+    "revenue": "revenue", "visit": "visit", "patient": "patient", "pack": "pack",
+}
 _PER = re.compile(r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+)(?!cent\b)((?:[A-Za-z][A-Za-z²³0-9.-]*)(?:[ \t]*/[ \t]*[A-Za-z]+|[ \t]+per[ \t]+[A-Za-z]+)*)")
 _PER_WORDS = frozenset("""person capita employee employees tonne ton t unit m2 m² sqm square metre meter
     megajoule mj gj kwh mwh boe barrel day year month hour km kg litre liter product tonnes revenue
@@ -439,16 +448,25 @@ def _is_year(num: str) -> bool:
     return len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100
 
 
-def _unit_of(token: str, after: str) -> tuple[str, str] | None:
-    """(code, kind) for a unit as written; mass units followed by CO2 wording become GHG units."""
+_GHG_AFTER = re.compile(r"(?i:[ \t]*(?:of[ \t]*)?(?:CO2|CO₂|carbon dioxide|GHG|greenhouse|emission|carbon\b|offsets?|credits?|reduction)|[^.;\n]{0,25}\bCO2)")
+_OF_OTHER = re.compile(r"(?i:[ \t]*\n?[ \t]*of[ \t]+(?!CO2|CO₂|carbon|GHG|greenhouse|emission|offset|credit|reduction)[a-z])")
+_GHG_BEFORE = re.compile(r"(?i:emission|GHG|greenhouse|CO2|carbon|offset|credit|footprint|scope[ \t]*\d)")
+_NOT_GHG_BEFORE = re.compile(r"(?i:methane|waste|food|material|plastic|steel|coal|ash|CCR|hydrocarbon|oil|water|paper|packag)")
+_TO_GHG = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}
+
+
+def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
+    """(code, kind) for a unit as written; tonnes of CO2 (said after, or by the sentence) are GHG."""
     found = _CASED_UNITS.get(token) or _UNITS.get(token.lower()) or _UNITS.get(" ".join(token.lower().split()))
     if found is None:
         return None
     code, kind = found
-    if kind == "mass" and re.match(r"(?i:[ \t]*(?:of[ \t]*)?(?:CO2|CO₂|carbon dioxide|GHG|greenhouse|emission|carbon\b)|[^.;\n]{0,25}\bCO2)", after):
-        ghg = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}.get(code)
-        if ghg:
-            return ghg, "ghg"
+    if kind == "mass" and code in _TO_GHG:
+        if _GHG_AFTER.match(after) or (
+            not _OF_OTHER.match(after) and code in ("t", "kt", "Mt")
+            and _GHG_BEFORE.search(before) and not _NOT_GHG_BEFORE.search(before)
+        ):
+            return _TO_GHG[code], "ghg"
     if code == "GtCO2e" and token.lower().startswith("giga") and not re.search(r"(?i:CO2|CO₂|GHG|greenhouse|carbon|emission)", after[:60]):
         return "Gt", "mass"
     return code, kind
@@ -491,7 +509,8 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     after_scale = text[end:end + 80]
     unit = None
     if unit_tok and not (scale is None and m.group("scale")):
-        unit = _unit_of(unit_tok, text[m.end("unit"):m.end("unit") + 60])
+        sentence_start, _ = ctx.sentence(m.start(), m.end())
+        unit = _unit_of(unit_tok, text[m.end("unit"):m.end("unit") + 60], text[max(sentence_start, m.start() - 100):m.start()])
         if unit:
             end = m.end("unit")
     elif unit_tok and scale is None and m.group("scale"):
@@ -588,13 +607,17 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         code, kind = unit
     else:
         code, kind = "count", "count"
-    # intensities: "112.6 kWh/m2", "0.380 kilograms per person per day"
-    if kind not in ("count", "percent", "duration") and code != "count":
-        per = _PER.match(text, end)
-        if per and per.group(1).split()[0].strip("/").lower() in _PER_WORDS:
-            code = f"{code}/{' '.join(per.group(1).split())}"
-            end = per.end()
-            after = text[end:end + 80]
+    # intensities: "112.6 kWh/m2", "0.380 kilograms per person per day", "74 grams of CO2e per MJ"
+    if kind not in ("count", "percent", "duration", "money"):
+        gas = _GAS_PHRASE.match(text, end) if kind == "ghg" else None
+        per = _PER.match(text, gas.end() if gas else end)
+        if per:
+            denominators = [_DENOMINATORS.get(w.lower(), None) for w in re.split(r"[ \t]*/[ \t]*|[ \t]+per[ \t]+", per.group(1))]
+            if denominators and all(denominators):
+                code = f"{code}/{'/'.join(denominators)}"
+                if not gas:
+                    end = per.end()
+                after = text[end:end + 80]
     return _finish(ctx, start, end, value, value_high, code, kind, before, after)
 
 
@@ -682,7 +705,7 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
         if _DIRECT_YEAR_GAP.fullmatch(gap) and not re.search(r"(?i:compared|from|than|since|versus)", gap):
             return years[nxt][1]
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
-    in_sentence = [y for y in years[lo:hi] if not (y[2] == 3 and y[0] < fig_start)]
+    in_sentence = years[lo:hi]
     if in_sentence:
         return min(in_sentence, key=lambda y: (y[2], abs(y[0] - fig_start)))[1]
     block_start = max(text.rfind("\n\n", 0, s_start), s_start - 800, 0)
@@ -810,8 +833,10 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
     text = ctx.text
     s_start, s_end = ctx.sentence(start, end)
     sentence = text[s_start:s_end].strip()
-    base_unit = unit.split("/")[0]
-    unit_normalized, factor = _conversion(base_unit) if base_unit == unit else (unit, 1.0)
+    base_unit, _, per = unit.partition("/")
+    unit_normalized, factor = _conversion(base_unit)
+    if per:
+        unit_normalized = f"{unit_normalized}/{per}"
     metric = _metric(text, start, end, unit)
     window = text[max(s_start, start - 70):min(s_end, end + 50)]
     topic = _topic(metric, text[max(s_start, start - 50):start], window, sentence, kind)
