@@ -293,6 +293,7 @@ _BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CAS
 UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})?$"
 """Valid unit codes: a base code, optionally per something (``kWh/m2``, ``tCO2e/tonne``)."""
 
+_PER_NOUN = re.compile(r"[ \t]+(?:[a-z][a-z-]*[ \t]+){0,2}[a-z][a-z-]*[ \t]+per[ \t]+[a-z]+")
 _GAS_PHRASE = re.compile(r"(?i:[ \t]+(?:of[ \t]+)?(?:CO2e?|CO₂e?|carbon dioxide equivalent|CO2 equivalent|CO2-e))")
 _DENOMINATORS = {
     "person": "person", "capita": "person", "employee": "employee", "employees": "employee",
@@ -650,8 +651,10 @@ def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
         return None  # "one of", "one-stop", "three-in-one", "the one", "no one"
     if scale:
         return _finish(ctx, start, end, value, None, "count", "count", before, after)
-    if value < 3:
-        return None  # "one", "two" quantify text structure far more often than data
+    if value < 3 and not _PER_NOUN.match(after):
+        return None  # "one", "two" quantify text structure far more often than data ("one per village" aside)
+    if _PER_NOUN.match(after):
+        return _finish(ctx, start, end, value, None, "count", "count", before, after)
     noun = re.match(r"\s+(?:[a-z][a-z-]+\s+){0,2}?([a-z][a-z-]+s|[A-Z]{2,}s)\b", after)
     if not noun or noun.group(1) in _NOT_COUNTED or noun.group(1) in ("times", "ways", "aspects", "others", "ones"):
         return None
@@ -791,6 +794,7 @@ def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     return label or (" ".join(words) if words else None)
 
 
+_CLAUSE_BREAK = re.compile(r"[;:(]|[.!?](?=\s)")
 _GHG_CONTEXT = re.compile(r"(?i:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate)")
 _REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest)")
 
@@ -803,7 +807,7 @@ def _topic(metric: str | None, before: str, window: str, sentence: str, kind: st
         score = 0.0
         for w, weight in words:
             if w in near:
-                score += 2 * weight
+                score += 3 * weight
             if w in close:
                 score += 1.5 * weight
             if w in far:
@@ -839,7 +843,10 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         unit_normalized = f"{unit_normalized}/{per}"
     metric = _metric(text, start, end, unit)
     window = text[max(s_start, start - 70):min(s_end, end + 50)]
-    topic = _topic(metric, text[max(s_start, start - 50):start], window, sentence, kind)
+    clause = text[max(s_start, start - 120):start]
+    cut = [m.end() for m in _CLAUSE_BREAK.finditer(clause)]
+    clause = clause[cut[-1]:] if cut else clause  # the reduction verb must govern the figure
+    topic = _topic(metric, clause, window, sentence, kind)
     if topic == "other" and s_start > 0:  # "It ranged from 0.01% to 0.6%": the previous sentence says what
         p_start, _ = ctx.sentence(max(0, s_start - 2), max(0, s_start - 1))
         topic = _topic(None, "", "", text[p_start:s_start], kind)
