@@ -91,14 +91,18 @@ def run_extraction_bench(file: Path | None = None, runs: int = 7, quantulum_runs
     pinned = _pin_to_one_core()
     out(f"esg bench: figure extraction on {path} ({len(text):,} chars), {pinned}")
     results = [measure("esg-pipeline", _ours, text, runs, key)]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # quantulum3 warns that its optional classifier is absent
-            import quantulum3  # noqa: F401
+    if quantulum_runs > 0:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # quantulum3 warns that its optional classifier is absent
+                import quantulum3  # noqa: F401
+        except ImportError:
+            out("  quantulum3 is not installed: pip install -e '.[bench]' to compare against it")
+        else:
             out(f"  timing quantulum3 ({quantulum_runs} run(s); it takes a while)...")
-            results.append(measure("quantulum3", _quantulum, text, quantulum_runs, key))
-    except ImportError:
-        out("  quantulum3 is not installed: pip install -e '.[bench]' to compare against it")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                results.append(measure("quantulum3", _quantulum, text, quantulum_runs, key))
     out("")
     out(f"  {'extractor':<14}{'runs':>5}{'MB/s':>10}{'chars/s':>13}{'figures':>9}{'figures/s':>11}{'peak MiB':>10}"
         + ("   answer key: recall  precision" if key else ""))
@@ -108,6 +112,8 @@ def run_extraction_bench(file: Path | None = None, runs: int = 7, quantulum_runs
         if r.score:
             line += f"   {r.score.recall:>17.3f}{r.score.precision:>11.3f}"
         out(line)
+    if results[0].score:
+        out(f"\n  esg-pipeline vs the answer key: {results[0].score.summary()}")
     if len(results) == 2:
         ratio = results[0].chars_per_second / results[1].chars_per_second
         out(f"\n  esg-pipeline is {ratio:,.0f}x the throughput of quantulum3 on this text "

@@ -65,6 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default: exports/ next to the warehouse)")
     _add_warehouse(export)
+
+    bench = sub.add_parser(
+        "bench", help="Measure extraction speed and memory (vs quantulum3), or the whole flow with --scale.",
+        description="Measure figure extraction on one core: chars/s, figures/s and peak memory, median of "
+                    "several runs, side by side with quantulum3 when it is installed (pip install -e '.[bench]').",
+        epilog="Example:\n  esg bench --runs 7\n  esg bench --file raw/alibaba_esg_fy2023.txt --quantulum-runs 0",
+        formatter_class=_Formatter)
+    bench.add_argument("--file", type=Path, default=None, metavar="PATH",
+                       help="report to measure (default: the shipped raw/alibaba_esg_fy2023.txt)")
+    bench.add_argument("--runs", type=int, default=7, metavar="N", help="timed runs of esg-pipeline (default: 7)")
+    bench.add_argument("--quantulum-runs", type=int, default=1, metavar="N",
+                       help="timed runs of quantulum3, 0 to skip it (default: 1; it is slow)")
+    _add_warehouse(bench)
     return parser
 
 
@@ -181,7 +194,16 @@ class UsageError(Exception):
     """A mistake the user can fix; printed as one line."""
 
 
-COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export}
+def cmd_bench(args: argparse.Namespace) -> int:
+    from flows.bench import run_extraction_bench
+
+    if args.file is not None and not args.file.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    run_extraction_bench(args.file, runs=max(1, args.runs), quantulum_runs=max(0, args.quantulum_runs))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

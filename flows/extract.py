@@ -462,6 +462,8 @@ def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
     if found is None:
         return None
     code, kind = found
+    if code == "MtCO2e" and token.startswith("MT"):
+        code = "tCO2e"  # "MT" is metric tonnes in reports; megatonnes are written "Mt"
     if kind == "mass" and code in _TO_GHG:
         if _GHG_AFTER.match(after) or (
             not _OF_OTHER.match(after) and code in ("t", "kt", "Mt")

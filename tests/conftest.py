@@ -44,3 +44,19 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def score_log(request):
+    """Collects answer-key scores; they are printed at the end of the test run."""
+    if not hasattr(request.config, "_esg_scores"):
+        request.config._esg_scores = []
+    return request.config._esg_scores
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    scores = getattr(config, "_esg_scores", [])
+    if scores:
+        terminalreporter.section("answer-key scores (extract_figures vs tests/data)")
+        for line in scores:
+            terminalreporter.write_line(line)

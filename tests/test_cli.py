@@ -105,3 +105,17 @@ def test_every_command_has_help_with_an_example(command):
 def test_esg_console_script_is_installed():
     script = Path(sys.executable).parent / "esg"
     assert script.exists() or shutil.which("esg"), "pip install -e . declares the `esg` console script"
+
+
+def test_bench_prints_throughput_memory_and_the_quantulum3_ratio(tmp_path, shipped_text):
+    sample = tmp_path / "sample.txt"
+    sample.write_text(shipped_text[27000:31000], encoding="utf-8")
+    result = esg("bench", "--file", str(sample), "--runs", "2", "--quantulum-runs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()
+            if line.strip().startswith(("esg-pipeline ", "quantulum3 ")) and line.split()[1].isdigit()}
+    assert set(rows) == {"esg-pipeline", "quantulum3"}
+    runs, mb_s, chars_s, figures, figures_s, peak = rows["esg-pipeline"][1:7]
+    assert int(runs) == 2 and float(mb_s) > 0 and int(figures) > 0 and float(peak) > 0
+    assert "x the throughput of quantulum3" in result.stdout
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr

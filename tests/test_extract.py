@@ -138,3 +138,98 @@ def test_corpus_texts_extract_cleanly(corpus_files):
             assert text[f.char_start:f.char_end] == f.surface, path.name
             assert not any(a <= f.char_start < b for a, b in urls), f"{path.name}: {f.surface} in a URL"
             assert not (f.unit == "count" and re.fullmatch(r"(19|20)\d{2}", f.surface)), f"{path.name}: bare year {f.surface}"
+
+
+# --- real-world PDF mess (patterns from ../shared/corpus), each pinned on a text written here ----
+
+@pytest.mark.parametrize("text, surface, value, unit", [
+    ("In 2023, we invested$7.9 billionin low-carbon energy", "$7.9 billion", 7.9e9, "USD"),
+    ("the remaining$2.3 billionwas invested in chemicals", "$2.3 billion", 2.3e9, "USD"),
+    ("emissions were 517 million tonnes carbon dioxide equivalent (CO2e)", "517 million tonnes", 517e6, "tCO2e"),
+    ("Scope 1 and 2 emissions were\n57 milliontonnes on a CO2equivalent basis", "57 milliontonnes", 57e6, "tCO2e"),
+    ("| Vehicles | 1,408.3 | 1,532.3 | -8.1%", "-8.1%", -8.1, "%"),
+    ("The EUI in FY2023 was 112.6 kWh/m2, which was lower", "112.6 kWh/m2", 112.6, "kWh/m2"),
+    ("donations received\nApproximately\n$6.6MM\nin donations", "$6.6MM", 6.6e6, "USD"),
+    ("45,213 MT CO2e discharge of emissions", "45,213 MT CO2e", 45213, "tCO2e"),
+    ("Rs. 206 Mn spent for conservation", "Rs. 206 Mn", 206e6, "LKR"),
+    ("planted >19.9m trees since 2015", "19.9m", 19.9e6, "count"),
+    ("achieve 100% electrification of our vehicle fleet by 203050% carbon", "50%", 50, "%"),
+    ("a total capacity of 635.5 kWp on the roofs", "635.5 kWp", 635.5, "kWp"),
+    ("the impact over 20 years is more than 80 times greater than CO2", "80 times", 80, "times"),
+])
+def test_pdf_mess_value_unit_and_surface(text, surface, value, unit):
+    figures = [f for f in extract_figures(text) if f.surface == surface]
+    assert len(figures) == 1, [f.surface for f in extract_figures(text)]
+    assert figures[0].unit == unit and figures[0].value == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", [
+    "1 Inclusive of all monetary, in-kind, and Team NRG donations.",
+    "the end of the page.\n25 ShellSustainability Report 2023\n",
+    "  87 NRG’s climate goals\n  88  Progress reducing greenhouse",
+    "Scope 2 emissions (market-based method) [D]\n100\n80 b 11 12 11 10\n60 8 8\n",
+    "See the 2023 Annual Report, pages 12-14.",
+    "Giving Tuesday: NRG matched employee donations 2:1, allowing more",
+    "In 2023, the 2022–23 season and FY2022-23 ended.",
+    "contact esg@example.com or call 555 0100",
+])
+def test_pdf_mess_not_figures(text):
+    assert extract_figures(text) == [], [f.surface for f in extract_figures(text)]
+
+
+def test_intensity_converts_the_numerator_only():
+    fig = only("waste per capita was 0.380 kilograms per person per day, a drop")
+    assert (fig.unit, fig.unit_normalized) == ("kg/person/day", "t/person/day")
+    assert fig.value_normalized == pytest.approx(0.00038)
+
+
+def test_plus_suffix_counts_as_at_least():
+    fig = only("impacted 1,000+\ncharitable organizations")
+    assert (fig.surface, fig.value, fig.unit, fig.qualifier) == ("1,000", 1000, "count", "at_least")
+
+
+@pytest.mark.parametrize("text, qualifier", [
+    ("With ~1,200 NRG employees in attendance", "approximately"),
+    ("remained below <5% of revenue", "at_most"),
+    ("and ≥90% of supplier sites", "at_least"),
+    ("within fifteen years of the plan", "at_most"),
+])
+def test_symbol_and_word_qualifiers(text, qualifier):
+    assert only(text).qualifier == qualifier
+
+
+def test_from_to_gives_two_figures_not_a_range():
+    figures = extract_figures("renewables will rise from 1% to 14% of the portfolio")
+    assert [(f.surface, f.value, f.value_high) for f in figures] == [("1%", 1, None), ("14%", 14, None)]
+
+
+@pytest.mark.parametrize("text, years", [
+    ("Emissions were 517 million tonnes CO2e in 2023 and 569 million tonnes CO2e in 2021.", [2023, 2021]),
+    ("We set a target to reduce emissions by 50% by 2030, compared with 2016 levels.", [2030]),
+    ("By March 31, 2023, this program had involved 23 brands.", [2023]),
+    ("In 2023, we invested $7.9 billion. Of this, we invested $5.6 billion in wind.", [2023, 2023]),
+    ("Water use fell 4.0% from FY2022 and 5.6% from the FY2018-FY2020 average in FY2023.", [2023, 2023]),
+    ("Customers saved 12 GWh compared with 2019.", [None]),
+])
+def test_year_the_figure_refers_to(text, years):
+    assert [f.year for f in extract_figures(text)] == years
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("In FY2023, DingTalk helped clients reduce emissions by 1,175.8 MtCO2e.", "emissions_reduction"),
+    ("reducing emissions throughout the operation (Scope 1 and 2) of its campuses (21,409.4 MtCO2e).", "ghg_emissions"),
+    ("The center sourced a total of 540 million kWh of clean energy in FY2023.", "energy"),
+    ("Alibaba donated a total of RMB399 million to various philanthropic causes.", "philanthropy"),
+    ("Total water use was 33.4 billion litres, a 0.4% decrease from FY2022.", "water"),
+    ("sales from 160 national key counties for rural revitalization surpassing RMB4.3 billion", "rural_economy"),
+    ("The platform resolves food safety-related refund requests within 30 minutes.", "consumer"),
+])
+def test_topic(text, topic):
+    assert extract_figures(text)[-1].topic == topic
+
+
+def test_entity_metric_and_pillar():
+    fig = only("In FY2023, DingTalk helped clients reduce emissions by 1,175.8 MtCO2e.")
+    assert (fig.entity, fig.pillar) == ("DingTalk", "E")
+    fig = only("The Zhangbei Data Center sourced a total of 540 million kWh of clean energy in FY2023.")
+    assert fig.metric == "clean energy" and fig.entity == "Zhangbei Data Center"
