@@ -726,15 +726,18 @@ def _names(ctx: _Context, segment_start: int, segment: str, sentence_start: bool
     found = []
     for m in _ENTITY.finditer(segment):
         words = _POSSESSIVE.sub("", m.group(1)).strip(" .-").split()
-        while words and (words[0] in _NOT_ENTITY or _NOT_NAME_WORD.fullmatch(words[0])):
+        while words and (words[0] in _NOT_ENTITY or _NOT_NAME_WORD.fullmatch(words[0]) or not words[0][0].isupper()):
             words = words[1:]
-        while words and words[-1] in _NOT_ENTITY:
+        while words and (words[-1] in _NOT_ENTITY or words[-1] in _UNIT_WORDS or _NOT_NAME_WORD.fullmatch(words[-1])
+                         or words[-1].lower() in ("and", "of", "for", "de", "&")):
             words = words[:-1]
-        if not words:
+        if not words or len(words) > 6 or any(_FOOTNOTE_GLUED.fullmatch(w) for w in words):
+            continue  # running headers, footnote markers glued to words ("Scope1", "PPAs1")
+        if len(words) == 1 and (len(words[0]) < 3 or words[0] in _UNIT_WORDS):
             continue
         name = " ".join(words)
-        at_start = m.start() == 0 or not segment[:m.start()].strip()
-        if len(words) == 1 and at_start and sentence_start and not ctx.is_proper(name):
+        at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
+        if len(words) == 1 and at_start and not ctx.is_proper(name):
             continue  # a capitalized sentence opener ("Compliance"), not a name
         if any(ch.isdigit() for ch in name) and not re.search(r"[A-Za-z]{3}", name):
             continue
@@ -745,6 +748,10 @@ def _names(ctx: _Context, segment_start: int, segment: str, sentence_start: bool
 
 
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')$")
+_FOOTNOTE_GLUED = re.compile(r"[A-Za-z]+\d{1,2}(?:\.\d+)?")
+_OPENER = re.compile(r"(?:[.!?:\n•|]|^)[ \t\"“(\-–]*$")
+_UNIT_WORDS = frozenset(["kWh", "MWh", "GWh", "TWh", "GJ", "MW", "GW", "kW", "CO", "CO2", "CO2e", "GHG", "PV",
+                         "tCO2e", "MtCO2e", "API", "PPA", "RNG", "EUI", "WEI", "KPI", "KPIs"])
 _NOT_NAME_WORD = re.compile(r"FY\d*|\d+|[A-Z]{1,2}\d.*")
 
 
