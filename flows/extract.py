@@ -398,10 +398,17 @@ class _Context:
             self._years = found
         return self._years
 
-    def is_proper(self, word: str) -> bool:
-        """True when word also appears capitalized mid-sentence: a name, not a sentence opener."""
+    def is_proper(self, word: str, pos: int) -> bool:
+        """True when word also appears capitalized mid-sentence nearby: a name, not an opener."""
         if word not in self._proper:
-            self._proper[word] = bool(re.search(r"[a-z,;:(] " + re.escape(word) + r"\b", self.text))
+            window = self.text[max(0, pos - 4000):pos + 4000]
+            found = False
+            i = window.find(" " + word)
+            while i != -1 and not found:
+                end = i + 1 + len(word)
+                found = i > 0 and window[i - 1] in "abcdefghijklmnopqrstuvwxyz,;:(" and not window[end:end + 1].isalnum()
+                i = window.find(" " + word, i + 1)
+            self._proper[word] = found
         return self._proper[word]
 
 
@@ -737,7 +744,7 @@ def _names(ctx: _Context, segment_start: int, segment: str, sentence_start: bool
             continue
         name = " ".join(words)
         at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
-        if len(words) == 1 and at_start and not ctx.is_proper(name):
+        if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
             continue  # a capitalized sentence opener ("Compliance"), not a name
         if any(ch.isdigit() for ch in name) and not re.search(r"[A-Za-z]{3}", name):
             continue
