@@ -89,3 +89,29 @@ def test_tables_are_created_from_the_pandera_models(warehouse):
     for table, (model, _) in TABLES.items():
         columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         assert columns == list(model.to_schema().columns)
+
+
+def test_rows_failing_pandera_land_in_the_rejections_table(warehouse, monkeypatch):
+    import dataclasses
+    import json
+
+    from flows import process
+
+    real_extract = process.extract_figures
+
+    def extract_with_a_bad_row(text):
+        figures = real_extract(text)
+        return figures[:1] + [dataclasses.replace(f, topic="astrology") for f in figures[1:]]
+
+    monkeypatch.setattr(process, "extract_figures", extract_with_a_bad_row)
+    doc = _doc("a.txt", "Sub header: S\nWe gave 300 meals to 12 schools.\n")
+    con = load.connect(warehouse)
+    written = load.load_document(con, doc, "run-1")
+    assert (written["figures"], written["rejections"]) == (1, 1)
+    assert con.execute("SELECT surface FROM figures").fetchall() == [("300",)]
+    source, table, check, reason, start, row = con.execute(
+        'SELECT source_path, table_name, "check", reason, char_start, row_json FROM rejections').fetchone()
+    assert (source, table) == ("a.txt", "figures") and check.startswith("isin")
+    assert "astrology" in reason and json.loads(row)["surface"] == "12"
+    text = con.execute("SELECT text FROM documents").fetchone()[0]
+    assert text[start:start + 2] == "12"
