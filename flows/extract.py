@@ -153,7 +153,7 @@ _NUMERIC = re.compile(
     (?P<num>{_NUM})
     (?:[ \t]?(?P<range>-|–|—|to)[ \t]?(?P<num2>{_NUM}))?
     (?:[ \t]?(?P<scale>(?:{_SCALE}))(?=[^a-zA-Z]|{_GLUED}|$))?
-    (?:[ \t]*\n?[ \t]*(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?![\w.])|%))?
+    (?:[ \t]*\n?[ \t]*(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?!\w|\.\w)|%))?
     (?:[ \t]?(?P<cur_word>(?i:yuan|renminbi|dollars|euros|rupees|yen|ringgit))\b)?
     """,
     re.VERBOSE,
@@ -334,6 +334,16 @@ class Figure:
 # Per-text context, computed lazily and once
 
 
+def _header_unit(cell: str) -> tuple[str, str] | None:
+    """The unit a table header cell names in parentheses: "Energy (GJ)" -> GJ."""
+    for m in re.finditer(r"\(([^()]{1,20})\)", cell):
+        token = m.group(1).strip()
+        unit = _CASED_UNITS.get(token) or _UNITS.get(token.lower())
+        if unit:
+            return unit
+    return None
+
+
 class _Context:
     """What figures need from their surroundings: URLs, sentence ends, years stated."""
 
@@ -343,6 +353,7 @@ class _Context:
         self._ends: list[int] | None = None
         self._years: list[tuple[int, int, int]] | None = None  # (position, year, rank)
         self._proper: dict[str, bool] = {}
+        self._tables: dict[int, list[list[str]]] = {}
         self.names: dict[tuple[int, int], tuple[list, list]] = {}
 
     def in_url(self, pos: int) -> bool:
@@ -397,6 +408,53 @@ class _Context:
                     found.append((m.start(), year, rank))
             self._years = found
         return self._years
+
+    def table_cell(self, start: int, end: int) -> tuple[str, str, str | None] | None:
+        """For a number that fills a cell of a flattened `|` table: (unit, kind, row label).
+
+        The unit is the one a cell of its row states ("Tea | MT | 5,769.3"), else the one its
+        column header states in parentheses ("Energy (GJ)"), else the one unit the table's
+        header names; ("number", "number") when none does. None when the number is not a cell.
+        """
+        text = self.text
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end == -1 else line_end
+        line = text[line_start:line_end]
+        if line.count("|") < 2:
+            return None
+        before, after = text[line_start:start], text[end:line_end]
+        if (before.rsplit("|", 1)[-1].strip() if "|" in before else before.strip()) or after.split("|", 1)[0].strip():
+            return None  # the number does not fill its cell
+        cells = [c.strip() for c in line.split("|")]
+        label = next((c for c in cells if c and not re.fullmatch(r"[-−]?[\d.,%]+", c)), None)
+        for cell in cells:
+            unit = _CASED_UNITS.get(cell) or _UNITS.get(cell.lower())
+            if unit:
+                return unit[0], unit[1], label
+        column = before.count("|")
+        headers = self._table_headers(line_start)
+        for header in headers:
+            if len(header) == len(cells) and _header_unit(header[column]):
+                return (*_header_unit(header[column]), label)
+        units = {u for h in headers for c in h if (u := _header_unit(c)) and u[0] != "%"}
+        return (*(units.pop() if len(units) == 1 else ("number", "number")), label)
+
+    def _table_headers(self, line_start: int) -> list[list[str]]:
+        """The lines of the table above line_start (nearest first), split into cells."""
+        if line_start not in self._tables:
+            text, pos, headers = self.text, line_start, []
+            for _ in range(60):
+                if pos <= 0:
+                    break
+                prev_start = text.rfind("\n", 0, pos - 1) + 1
+                prev = text[prev_start:pos - 1]
+                if "|" not in prev:
+                    break
+                headers.append([c.strip() for c in prev.split("|")])
+                pos = prev_start
+            self._tables[line_start] = headers
+        return self._tables[line_start]
 
     def is_proper(self, word: str, pos: int) -> bool:
         """True when word also appears capitalized mid-sentence nearby: a name, not an opener."""
@@ -565,6 +623,12 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return None  # footnote text, a numbered heading or a page footer: "4 GreenGov.SG ..."
         if re.search(r"\b(?:the|a|an|our|its|their)[ \t]+$", tail, re.I) and re.match(r"[ \t]+[A-Z]", after):
             return None  # "the 2022 Apsara", "our 365 Program"
+        cell = ctx.table_cell(start, end) if "|" in tail or after[:8].lstrip(" \t").startswith("|") else None
+        if cell is not None:
+            value = -_number(num) if negative else _number(num)
+            unit_code, unit_kind, label = cell
+            return _finish(ctx, start - (1 if negative else 0), end, value, None, unit_code, unit_kind,
+                           before, after, metric=label)
         if after.startswith("+") and not re.match(r"\+[ \t]*\d", after):
             return _finish(ctx, start, end, _number(num), None, "count", "count", before, after)  # "1,000+"
         times = _TIMES.match(after)
@@ -628,7 +692,11 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
                 if not gas:
                     end = per.end()
                 after = text[end:end + 80]
-    return _finish(ctx, start, end, value, value_high, code, kind, before, after)
+    label = None
+    if "|" in tail or "|" in after[:8]:
+        cell = ctx.table_cell(start, end)
+        label = cell[2] if cell else None
+    return _finish(ctx, start, end, value, value_high, code, kind, before, after, metric=label)
 
 
 def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
@@ -849,7 +917,7 @@ def _topic(metric: str | None, before: str, window: str, sentence: str, kind: st
 
 
 def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float | None, unit: str,
-            kind: str, before: str, after: str) -> Figure:
+            kind: str, before: str, after: str, metric: str | None = None) -> Figure:
     text = ctx.text
     s_start, s_end = ctx.sentence(start, end)
     sentence = text[s_start:s_end].strip()
@@ -857,7 +925,7 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
     unit_normalized, factor = _conversion(base_unit)
     if per:
         unit_normalized = f"{unit_normalized}/{per}"
-    metric = _metric(text, start, end, unit)
+    metric = metric or _metric(text, start, end, unit)
     window = text[max(s_start, start - 70):min(s_end, end + 50)]
     clause = text[max(s_start, start - 120):start]
     cut = [m.end() for m in _CLAUSE_BREAK.finditer(clause)]

@@ -234,3 +234,20 @@ def test_entity_metric_and_pillar():
     assert (fig.entity, fig.pillar) == ("DingTalk", "E")
     fig = only("The Zhangbei Data Center sourced a total of 540 million kWh of clean energy in FY2023.")
     assert fig.metric == "clean energy" and fig.entity == "Zhangbei Data Center"
+
+
+def test_flattened_table_cells_take_their_unit_from_the_row_or_header():
+    text = ("Material Type | Unit | Data\nTea | MT | 5,769.3\nGlue | MT | 17.4\n\n"
+            "Energy Source | Energy DCTC (GJ) | Total 2024/25 (GJ) | Y-O-Y change (%)\n"
+            "Generators | 944.6 | 1,365.8 | -24.5%\n")
+    figures = extract_figures(text)
+    assert [(f.surface, f.unit, f.metric) for f in figures] == [
+        ("5,769.3", "t", "Tea"), ("17.4", "t", "Glue"),
+        ("944.6", "GJ", "Generators"), ("1,365.8", "GJ", "Generators"), ("-24.5%", "%", "Generators")]
+    assert figures[2].unit_normalized == "kWh" and figures[2].value_normalized == pytest.approx(944.6 / 0.0036)
+    assert figures[4].value == -24.5
+
+
+def test_table_cell_without_any_unit_is_a_plain_number():
+    (fig,) = extract_figures("Site | Value\nPlant A | 12.5\n")
+    assert (fig.surface, fig.unit, fig.metric) == ("12.5", "number", "Plant A")
