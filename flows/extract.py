@@ -421,8 +421,14 @@ class _Context:
         line_end = text.find("\n", end)
         line_end = len(text) if line_end == -1 else line_end
         line = text[line_start:line_end]
-        if line.count("|") < 2:
+        if "|" not in line:
             return None
+        if line.count("|") < 2:  # a two-column row counts when a neighbouring line is a row too
+            above = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1:max(0, line_start - 1)]
+            below_end = text.find("\n", line_end + 1)
+            below = text[line_end + 1:len(text) if below_end == -1 else below_end]
+            if "|" not in above and "|" not in below:
+                return None
         before, after = text[line_start:start], text[end:line_end]
         if (before.rsplit("|", 1)[-1].strip() if "|" in before else before.strip()) or after.split("|", 1)[0].strip():
             return None  # the number does not fill its cell
