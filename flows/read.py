@@ -78,6 +78,12 @@ def decode_report(source_path: str, data: bytes, max_bytes: int) -> Report:
         )
     if not data.strip():
         raise EmptyReport(source_path, "the file is empty (or only whitespace); add the report text or remove the file")
+    if data.startswith(b"%PDF-"):
+        raise BinaryReport(
+            source_path,
+            "a PDF, not text; extract its text first (e.g. `pdftotext -layout report.pdf report.txt`) "
+            "and put the .txt in raw/",
+        )
     nul = data.find(b"\x00")
     if nul != -1:
         raise BinaryReport(

@@ -17,6 +17,7 @@ def test_utf8_with_bom_and_crlf_decodes():
     (b"", EmptyReport, "empty"),
     (b"  \n\n ", EmptyReport, "empty"),
     (b"PK\x03\x04\x00\x00binary", BinaryReport, "NUL byte at byte 4"),
+    (b"%PDF-1.7\n%\xe2\xe3\n1 0 obj", BinaryReport, "a PDF, not text"),
     ("Sub header: caf\u00e9".encode("latin-1"), NotUTF8, "byte 15 (line 1, 0xe9)"),
     (b"x" * 2000, TooLarge, "2,000 bytes"),
 ])
