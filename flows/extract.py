@@ -304,10 +304,6 @@ _DENOMINATORS = {
     "revenue": "revenue", "visit": "visit", "patient": "patient", "pack": "pack",
 }
 _PER = re.compile(r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+)(?!cent\b)((?:[A-Za-z][A-Za-z²³0-9.-]*)(?:[ \t]*/[ \t]*[A-Za-z]+|[ \t]+per[ \t]+[A-Za-z]+)*)")
-_PER_WORDS = frozenset("""person capita employee employees tonne ton t unit m2 m² sqm square metre meter
-    megajoule mj gj kwh mwh boe barrel day year month hour km kg litre liter product tonnes revenue
-    visit patient pack""".split())
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -580,7 +576,6 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             scale = None
     if scale:
         end = m.end("scale")
-    after_scale = text[end:end + 80]
     unit = None
     if unit_tok and not (scale is None and m.group("scale")):
         sentence_start, _ = ctx.sentence(m.start(), m.end())

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from flows.parse import parse_document, split_sections
+from flows.parse import parse_document
 
 
 def _check_offsets(text, sections, paragraphs):

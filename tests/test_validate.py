@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 
 from flows.process import build_rows, frame, process_reports
 from flows.read import decode_report
