@@ -41,7 +41,9 @@ _CURRENCY_CODES = {
     "S$": "SGD", "SGD": "SGD", "A$": "AUD", "AUD": "AUD", "C$": "CAD", "CAD": "CAD",
     "EUR": "EUR", "GBP": "GBP", "LKR": "LKR", "Rs.": "LKR", "Rs": "LKR", "INR": "INR",
     "JPY": "JPY", "MYR": "MYR", "RM": "MYR", "CHF": "CHF", "SEK": "SEK", "NOK": "NOK",
-    "DKK": "DKK", "KRW": "KRW", "BRL": "BRL", "ZAR": "ZAR", "NZ$": "NZD",
+    "DKK": "DKK", "KRW": "KRW", "BRL": "BRL", "ZAR": "ZAR", "NZ$": "NZD", "IDR": "IDR", "Rp": "IDR",
+    "PHP": "PHP", "₱": "PHP", "MXN": "MXN", "MX$": "MXN", "TWD": "TWD", "NT$": "TWD", "R$": "BRL",
+    "CA$": "CAD", "AU$": "AUD",
     "$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "₹": "INR", "₩": "KRW",
 }
 _CURRENCY_WORDS = {"yuan": "CNY", "renminbi": "CNY", "dollars": "USD", "euros": "EUR",
@@ -86,6 +88,7 @@ _add("t", "mass", "tonnes", "tonne", "tons", "ton", "metric tons", "metric tonne
 _add("short ton", "mass", "short tons", "short ton")
 _add("kt", "mass", "kilotonnes", "kilotons", "kilotonne", cased=("kt",))
 _add("Mt", "mass", "megatonnes", "megatons", cased=("Mt",))
+_add("Gt", "mass", cased=("Gt",))
 _add("kg", "mass", "kg", "kilograms", "kilogrammes", "kilogram")
 _add("g", "mass", "grams", "grammes")
 _add("lb", "mass", "lbs", "lb", "pounds")
@@ -111,7 +114,7 @@ _PINT = {
     "MJ": ("megajoule", "kWh"),
     "ktCO2e": ("kilometric_ton", "tCO2e"), "MtCO2e": ("megametric_ton", "tCO2e"),
     "GtCO2e": ("gigametric_ton", "tCO2e"), "kgCO2e": ("kilogram", "tCO2e"), "gCO2e": ("gram", "tCO2e"),
-    "kt": ("kilometric_ton", "t"), "Mt": ("megametric_ton", "t"), "kg": ("kilogram", "t"),
+    "kt": ("kilometric_ton", "t"), "Mt": ("megametric_ton", "t"), "Gt": ("gigametric_ton", "t"), "kg": ("kilogram", "t"),
     "g": ("gram", "t"), "lb": ("pound", "t"), "short ton": ("short_ton", "t"),
     "ML": ("megaliter", "m3"), "L": ("liter", "m3"), "gallon": ("gallon", "m3"),
     "kW": ("kilowatt", "MW"), "GW": ("gigawatt", "MW"), "kWp": ("kilowatt", "MWp"),
@@ -140,7 +143,7 @@ def _registry():
 # --------------------------------------------------------------------------------------------
 # Patterns
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = (r"(?i:thousand|million|billion|trillion|lakh|crore|mln|bn|mn|tn)(?:s\b)?|MM|[KMB](?![a-zA-Z])|"
           r"(?<=\d)(?:m|k|b)(?![a-zA-Z])")
 _GLUED = r"(?:in|was|were|is|of|to|for|and|the|from|on|at|by|with|tonnes|tons|metric|spent|in)"
@@ -151,23 +154,31 @@ _NUMERIC = re.compile(
     rf"""
     (?=\d)  # a literal first-character check lets the engine skip non-digits fast
     (?P<num>{_NUM})
-    (?:[ \t]?(?P<range>-|–|—|to)[ \t]?(?P<num2>{_NUM}))?
+    (?:[ \t]?(?P<range>-|–|to)[ \t]?(?P<num2>{_NUM}))?
     (?:[ \t]?(?P<scale>(?:{_SCALE}))(?=[^a-zA-Z]|{_GLUED}|$))?
     (?:[ \t]*\n?[ \t]*(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?!\w|\.\w)|%))?
-    (?:[ \t]?(?P<cur_word>(?i:yuan|renminbi|dollars|euros|rupees|yen|ringgit))\b)?
+    (?:[ \t]?(?P<cur_word>(?i:yuan|renminbi|dollars|euros|rupees|yen|ringgit)|USD|EUR|GBP|CNY|RMB|JPY|SGD|HKD|AUD|CAD|CHF|INR|LKR|MYR|SEK)\b)?
     """,
     re.VERBOSE,
 )
+# the same scan without a range: used where a "range" is really two figures ("from 45% in 2019 to 60%")
+_NUMERIC_SINGLE = re.compile(_NUMERIC.pattern.replace(
+    "(?:[ \\t]?(?P<range>-|–|to)[ \\t]?(?P<num2>{_NUM}))?".replace("{_NUM}", _NUM),
+    "(?:(?!)(?P<range>)(?P<num2>))?"), re.VERBOSE)
 _WORD_ALTS = "|".join(f"[{w[0]}{w[0].upper()}]{w[1:]}" for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
 # case-sensitive alternatives with a leading \b let the regex engine skip most positions fast
-_WORD_NUMBER = re.compile(rf"\b(?:{_WORD_ALTS})(?:-(?:one|two|three|four|five|six|seven|eight|nine))?\b")
+_WORD_MORE = "|".join(sorted(list(_NUMBER_WORDS) + ["thousand", "million", "billion"], key=len, reverse=True))
+# a run of number words: "fifteen", "twenty-five", "two hundred", "three hundred and fifty", "two dozen"
+_WORD_NUMBER = re.compile(
+    rf"\b(?:{_WORD_ALTS})(?:(?:-|[ \t]+(?:and[ \t]+)?)(?:{_WORD_MORE}))*\b(?!-(?:{_WORD_MORE})\b)"
+)
 _FRACTION = re.compile(r"(?i:half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)(?=[ \t]+(?:of|being|were|was|are|is)\b)")
 _FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "one-third": 1 / 3, "two thirds": 2 / 3,
               "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25, "one-quarter": 0.25,
               "three quarters": 0.75, "three-quarters": 0.75}
 _CURRENCY_BEFORE = re.compile(
-    r"(?:(?<![A-Za-z])(?:RMB|CNY|USD|HKD|SGD|AUD|CAD|EUR|GBP|LKR|INR|JPY|MYR|CHF|SEK|NOK|DKK|KRW|BRL|ZAR|RM|Rs\.?)"
-    r"|US\$|HK\$|S\$|A\$|C\$|NZ\$|\$|€|£|¥|₹|₩)[ \t]?$"
+    r"(?:(?<![A-Za-z])(?:RMB|CNY|USD|HKD|SGD|AUD|CAD|EUR|GBP|LKR|INR|JPY|MYR|CHF|SEK|NOK|DKK|KRW|BRL|ZAR|IDR|PHP|"
+    r"MXN|TWD|RM|Rs\.?|Rp|US\$|HK\$|S\$|A\$|AU\$|C\$|CA\$|NZ\$|R\$|NT\$|MX\$)|(?<![A-Z])\$|€|£|¥|₹|₩|₱)[ \t]?$"
 )
 _URL = re.compile(r"https?://\S+|www\.\S+|<[^<>\s]*\.[a-z]{2,}[^<>\s]*>", re.I)
 _EMAIL = re.compile(r"(?<![\w.-])[\w.-]+@[\w-]+\.[\w.]+")
@@ -290,7 +301,7 @@ QUALIFIERS = ("exact", "approximately", "at_least", "at_most")
 _BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CASED_UNITS.values()}
                      | set(_CURRENCY_CODES.values()) | {"count", "fraction", "number", "times"}
                      | {target for _, target in _PINT.values()})
-UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})?$"
+UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})*$"
 """Valid unit codes: a base code, optionally per something (``kWh/m2``, ``tCO2e/tonne``)."""
 
 _PER_NOUN = re.compile(r"[ \t]+(?:[a-z][a-z-]*[ \t]+){0,2}[a-z][a-z-]*[ \t]+per[ \t]+[a-z]+")
@@ -333,8 +344,7 @@ class Figure:
 def _header_unit(cell: str) -> tuple[str, str] | None:
     """The unit a table header cell names in parentheses: "Energy (GJ)" -> GJ."""
     for m in re.finditer(r"\(([^()]{1,20})\)", cell):
-        token = m.group(1).strip()
-        unit = _CASED_UNITS.get(token) or _UNITS.get(token.lower())
+        unit = _unit_of(m.group(1).strip(), "", "")
         if unit:
             return unit
     return None
@@ -431,9 +441,11 @@ class _Context:
         cells = [c.strip() for c in line.split("|")]
         label = next((c for c in cells if c and not re.fullmatch(r"[-−]?[\d.,%]+", c)), None)
         for cell in cells:
-            unit = _CASED_UNITS.get(cell) or _UNITS.get(cell.lower())
+            unit = _unit_of(cell, "", "") if cell and not cell[0].isdigit() else None
             if unit:
                 return unit[0], unit[1], label
+        if label and _header_unit(label):
+            return (*_header_unit(label), label)  # "Energy use (GJ) | 100 | 90"
         column = before.count("|")
         headers = self._table_headers(line_start)
         for header in headers:
@@ -453,7 +465,9 @@ class _Context:
                 prev = text[prev_start:pos - 1]
                 if "|" not in prev:
                     break
-                headers.append([c.strip() for c in prev.split("|")])
+                cells = [c.strip() for c in prev.split("|")]
+                if not any(re.fullmatch(r"[-−]?[\d.,%]+", c) for c in cells):
+                    headers.append(cells)  # data rows above are not headers
                 pos = prev_start
             self._tables[line_start] = headers
         return self._tables[line_start]
@@ -481,7 +495,11 @@ def extract_figures(text: str) -> list[Figure]:
     ctx = _Context(text)
     figures: list[Figure] = []
     taken_until = -1
-    for m in _NUMERIC.finditer(text):
+    pos = 0
+    while (m := _NUMERIC.search(text, pos)) is not None:
+        if m.group("num2") and not _is_range(m):
+            m = _NUMERIC_SINGLE.match(text, m.start())
+        pos = m.end()
         if m.start() < taken_until:
             continue
         fig = _numeric_figure(ctx, m)
@@ -508,8 +526,18 @@ def extract_figures(text: str) -> list[Figure]:
     return figures
 
 
+def _is_range(m: re.Match) -> bool:
+    """A range joins two values of one kind: not a year and a value, not a falling pair."""
+    low, high = m.group("num"), m.group("num2")
+    if _is_year(low) != _is_year(high):
+        return False
+    if m.group("range") == "to" and not (m.group("scale") or m.group("unit")):
+        return False  # "from 1% to 14%" is two figures
+    return _number(high) >= _number(low)
+
+
 def _number(s: str) -> float:
-    return float(s.replace(",", ""))
+    return float(s.replace(",", "").replace("\u00a0", "").replace("\u202f", "").replace("\u2009", ""))
 
 
 def _is_year(num: str) -> bool:
@@ -519,7 +547,8 @@ def _is_year(num: str) -> bool:
 _GHG_AFTER = re.compile(r"(?i:[ \t]*(?:of[ \t]*)?(?:CO2|CO₂|carbon dioxide|GHG|greenhouse|emission|carbon\b|offsets?|credits?|reduction)|[^.;\n]{0,25}\bCO2)")
 _OF_OTHER = re.compile(r"(?i:[ \t]*\n?[ \t]*of[ \t]+(?!CO2|CO₂|carbon|GHG|greenhouse|emission|offset|credit|reduction)[a-z])")
 _GHG_BEFORE = re.compile(r"(?i:emission|GHG|greenhouse|CO2|carbon|offset|credit|footprint|scope[ \t]*\d)")
-_NOT_GHG_BEFORE = re.compile(r"(?i:methane|waste|food|material|plastic|steel|coal|ash|CCR|hydrocarbon|oil|water|paper|packag)")
+_NOT_GHG_BEFORE = re.compile(r"(?i:methane|waste|food|material|plastic|steel|coal|ash|CCR|hydrocarbon|oil|water|paper|packag|"
+                             r"NOx|NO2|SOx|SO2|SO 2|NO X|PM2|PM10|particulate|VOC|mercury|ammonia|pollutant)")
 _TO_GHG = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}
 
 
@@ -546,10 +575,9 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     text = ctx.text
     num, num2, scale, unit_tok = m.group("num"), m.group("num2"), m.group("scale"), m.group("unit")
     start = m.start("num")
-    negative = start > 0 and text[start - 1] in "-−" and (start < 2 or not text[start - 2].isalnum())
+    # a sign attached to the number and preceded by a space, "(" or a cell: "by -5%", "| -24.5%"
+    negative = start > 0 and text[start - 1] in "-−" and (start < 2 or text[start - 2] in " \t\n(|:=[")
     num_end = m.end("num2") if num2 else m.end("num")
-    if num2 and m.group("range") == "to" and not (scale or unit_tok):
-        num2, num_end = None, m.end("num")  # "from 1% to 14%": two figures, not a range
     prev = text[start - 1] if start else ""
     if prev in ".," and start >= 2 and text[start - 2].isdigit() and not (
         prev == "," and re.search(r"(?<!\d)(?:19|20)\d\d,$", text[max(0, start - 6):start])
@@ -585,7 +613,8 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     elif unit_tok and scale is None and m.group("scale"):
         unit = None
     if m.group("cur_word") and (scale or unit is None):
-        currency = currency or _CURRENCY_WORDS.get(m.group("cur_word").lower())
+        word = m.group("cur_word")
+        currency = currency or _CURRENCY_WORDS.get(word.lower()) or _CURRENCY_CODES.get(word)
         end = m.end("cur_word")
     after = text[end:end + 80]
     next_char = text[end] if end < len(text) else ""
@@ -603,7 +632,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         return None  # "15th", "2022a", "365program"
     if re.match(r"\.[A-Za-z]", after) and bare:
         return None  # "1688.com"
-    if re.match(r"(?:\.\d|:\d|/\d|-\d{1,2}\b)", text[num_end:num_end + 4]) or re.search(r"\d[:/]$", tail):
+    if re.match(r"(?:\.\d|:\d|/\d|-\d{1,2}\b)", text[num_end:num_end + 4]) or re.search(r"\d[:/]$|(?:19|20)\d\d[-–]$", tail):
         return None  # versions, times, ratios, dates: "4.0.1", "10:30", "2:1", "31/03", "2023-24"
     if unit is None and currency is None and _is_year(num) and (num2 is None or _is_year(num2) or len(num2) <= 2):
         if not (unit_tok and m.group("unit") == "%"):
@@ -657,13 +686,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     # ---- value and unit -----------------------------------------------------------------
     value = _number(num)
     value_high = _number(num2) if num2 else None
-    if value_high is not None and value_high < value:
-        if len(num2) < len(num) and m.group("range") in ("-", "–"):
-            return None  # "2019-20", "1,000-50": not a range of values
-        value, value_high = value, None
-        end = m.end("num")
-    if negative and not re.search(r"(?:\w|%)[ \t]*-?$", text[max(0, start - 6):start]):
-        # a minus sign ("| -24.5%"), not a dash after a word or a range
+    if negative:
         value, value_high = -value, (-value_high if value_high is not None else None)
         start -= 1
     factor = _SCALES.get(scale.lower(), 1.0) if scale else 1.0
@@ -687,11 +710,12 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         gas = _GAS_PHRASE.match(text, end) if kind == "ghg" else None
         per = _PER.match(text, gas.end() if gas else end)
         if per:
-            denominators = [_DENOMINATORS.get(w.lower(), None) for w in re.split(r"[ \t]*/[ \t]*|[ \t]+per[ \t]+", per.group(1))]
+            words = re.split(r"[ \t]*/[ \t]*|[ \t]+per[ \t]+", per.group(1).rstrip("."))
+            denominators = [_DENOMINATORS.get(w.lower(), None) for w in words]
             if denominators and all(denominators):
                 code = f"{code}/{'/'.join(denominators)}"
                 if not gas:
-                    end = per.end()
+                    end = per.end() - (len(per.group(1)) - len(per.group(1).rstrip(".")))
                 after = text[end:end + 80]
     label = None
     if "|" in tail or "|" in after[:8]:
@@ -700,22 +724,34 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     return _finish(ctx, start, end, value, value_high, code, kind, before, after, metric=label)
 
 
+def _word_value(words: str) -> tuple[float, bool]:
+    """Value of a run of number words, and whether it holds a scale word (thousand and up)."""
+    total, current, scaled = 0.0, 0.0, False
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word == "and":
+            continue
+        if word == "hundred":
+            current = (current or 1) * 100
+        elif word == "dozen":
+            current = (current or 1) * 12
+        elif word in ("thousand", "million", "billion"):
+            total += (current or 1) * _SCALES[word]
+            current, scaled = 0.0, True
+        else:
+            current += _NUMBER_WORDS[word]
+    return total + current, scaled
+
+
 def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
     """Number words: 'fifteen years', 'six basic principles', 'two million', 'nearly half'."""
     text = ctx.text
     start, end = m.span()
     if start and (text[start - 1].isalpha() or text[start - 1] in "-"):
         return None
-    word = m.group(0).lower()
-    parts = word.split("-")
-    value = float(sum(_NUMBER_WORDS[p] for p in parts))
+    value, scaled = _word_value(m.group(0))
+    scale = scaled or None
     before = text[max(0, start - 80):start]
     after = text[end:end + 80]
-    scale = re.match(r"[ \t]+(thousand|million|billion|trillion)\b", after, re.I)
-    if scale:
-        value *= _SCALES[scale.group(1).lower()]
-        end += scale.end()
-        after = text[end:end + 80]
     hyphen_unit = re.match(r"(?i:-(year|month|week|day|hour|minute)s?\b)", after)
     unit_word = re.match(r"(?i:[ \t]+(years?|months?|weeks?|days?|hours?|minutes?|percent|per cent)\b)", after)
     if hyphen_unit or unit_word:

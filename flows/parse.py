@@ -19,7 +19,8 @@ from dataclasses import dataclass
 SECTION_MARKER = "Sub header:"
 _PARAGRAPH_LABEL = re.compile(r"\s*(Paragraph\s+\d+)\s*:[ \t]*")
 _TITLE_LINE = re.compile(r"\s*Title\s*:")
-_REFERENCES_LINE = re.compile(r"\s*(References|Bibliography|Sources|Works cited)\s*:?\s*$", re.IGNORECASE)
+_REFERENCES_LINE = re.compile(r"\s*(?:References|Bibliography|Sources|Works cited)\s*(?::|$)", re.IGNORECASE)
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _lines(text: str) -> list[tuple[int, str]]:
     """(offset, line without its line break) for every line of text."""
     out, pos = [], 0
     for raw in text.splitlines(keepends=True):
-        out.append((pos, raw.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")))
+        out.append((pos, raw.rstrip(_LINE_BREAKS)))
         pos += len(raw)
     return out
 
@@ -107,9 +108,11 @@ def _blocks(text: str, start: int, end: int) -> list[list[tuple[int, str]]]:
 def split_paragraphs(text: str, section: Section) -> list[Paragraph]:
     """Paragraphs of one section, structure labels left out, offsets into text."""
     body_start = section.char_start
-    if section.title is not None:  # the body starts after the header line
-        newline = text.find("\n", section.title_char_end)
-        body_start = section.char_end if newline == -1 else min(newline + 1, section.char_end)
+    if section.title is not None:  # the body starts after the header line, whatever ends it
+        line_end = section.title_char_end
+        while line_end < section.char_end and text[line_end] not in _LINE_BREAKS:
+            line_end += 1
+        body_start = line_end
     paragraphs: list[Paragraph] = []
     for block in _blocks(text, body_start, section.char_end):
         if _TITLE_LINE.match(block[0][1]):
@@ -123,7 +126,7 @@ def split_paragraphs(text: str, section: Section) -> list[Paragraph]:
         if match:
             label = " ".join(match.group(1).split())
             content_start = offset + match.end()
-        if _REFERENCES_LINE.match(line):
+        if _REFERENCES_LINE.match(line, content_start - offset):
             kind = "references"
         last_offset, last_line = block[-1]
         start, end = _trim(text, content_start, last_offset + len(last_line))

@@ -128,3 +128,18 @@ def test_degenerate_texts_do_not_break_parsing(text):
     sections, paragraphs = parse_document(text)
     assert paragraphs == []
     assert all(s.char_end <= len(text) for s in sections)
+
+
+@pytest.mark.parametrize("text", ["Sub header: A\rText one.\r\rText two.\r", "Sub header: A\u2028Text one.\u2028\u2028Text two."])
+def test_old_mac_and_unicode_line_breaks_keep_the_body(text):
+    sections, paragraphs = parse_document(text)
+    assert [s.title for s in sections] == ["A"]
+    assert [p.text for p in paragraphs] == ["Text one.", "Text two."]
+    _check_offsets(text, sections, paragraphs)
+
+
+def test_references_on_the_same_line_or_after_a_label_are_references():
+    text = ("Sub header: S\nReferences: [1] Smith 2020, 45 pages.\n\nParagraph 3: References:\n- X (2021)\n\n"
+            "Sources of data are many.\n")
+    _, paragraphs = parse_document(text)
+    assert [p.kind for p in paragraphs] == ["references", "references", "text"]
