@@ -94,8 +94,8 @@ _add("g", "mass", "grams", "grammes")
 _add("lb", "mass", "lbs", "lb", "pounds")
 _add("m3", "water", "m3", "m³", "cubic meters", "cubic metres", "cubic meter", "cubic metre")
 _add("ML", "water", "megalitres", "megaliters", "megalitre", "megaliter", cased=("ML", "Ml"))
-_add("L", "water", "litres", "liters", "litre", "liter")
-_add("gallon", "water", "gallons")
+_add("L", "volume", "litres", "liters", "litre", "liter")  # of water, diesel, ...: the words say which
+_add("gallon", "volume", "gallons")
 _add("bbl", "volume", "barrels", "bbl")
 _add("ha", "area", "hectares", "hectare", cased=("ha",))
 _add("acre", "area", "acres", "acre")
@@ -215,7 +215,7 @@ _ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]|Co|Ltd|Inc|No|vs|St|Mr|Ms|Mrs|Dr|Jr|S
 # A year mentioned as the time a statement refers to, by how it is introduced.
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d\d(?![\d%]|,\d)|(?<=FY)\d\d\b")
 _YEAR_INTRO = re.compile(
-    r"(?i:\b(?:in|during|for|as of|as at|by|by the end of|end of|at the end of|in the year|the year|"
+    r"(?i:\b(?:in|on|during|for|as of|as at|by|by the end of|end of|at the end of|in the year|the year|"
     r"throughout|over|within|around|before|until|fiscal(?: year)?|financial year|reporting year|calendar year|year)"
     r"(?:[ \t]+(?:the[ \t]+)?(?:(?:" + _MONTHS + r")\.?[ \t]*(?:\d{1,2}(?:st|nd|rd|th)?,?[ \t]+)?|\d{1,2}[ \t]+(?:"
     + _MONTHS + r")[ \t]+))?[ \t]*\(?(?:FY\)?)?[ \t]*)$"
@@ -257,7 +257,8 @@ _TOPIC_KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
                             ("credit", 2), ("captur", 2), ("sequest", 2), ("ccs", 2), ("intensity", 1)),
     "ghg_emissions": (("emission", 2), ("co2", 2), ("ghg", 2), ("greenhouse", 2), ("carbon", 1),
                       ("scope", 1), ("methane", 2), ("flaring", 1), ("footprint", 1)),
-    "energy": (("energy", 2), ("electricity", 2), ("renewable", 2), ("solar", 2), ("wind", 1),
+    "energy": (("energy", 2), ("electricity", 2), ("renewable", 2), ("solar", 2), ("wind", 1), ("diesel", 2),
+               ("petrol", 2), ("gasoline", 2),
                ("power", 1), ("fuel", 1), ("hydropower", 2), ("biomethane", 2), ("gas", 1)),
     "water": (("water", 3), ("wastewater", 3), ("withdrawal", 2), ("discharge", 2), ("effluent", 2)),
     "waste_packaging": (("waste", 3), ("packag", 3), ("recycl", 2), ("plastic", 2), ("landfill", 2),
@@ -350,6 +351,9 @@ def _header_unit(cell: str) -> tuple[str, str] | None:
     return None
 
 
+_MAX_SENTENCE = 400  # characters kept on each side of a figure when a text has no sentence ends
+
+
 class _Context:
     """What figures need from their surroundings: URLs, sentence ends, years stated."""
 
@@ -360,6 +364,7 @@ class _Context:
         self._years: list[tuple[int, int, int]] | None = None  # (position, year, rank)
         self._proper: dict[str, bool] = {}
         self._tables: dict[int, list[list[str]]] = {}
+        self.rows: dict[int, tuple[int, int]] = {}  # figure start -> bounds of its table row
         self.names: dict[tuple[int, int], tuple[list, list]] = {}
 
     def in_url(self, pos: int) -> bool:
@@ -389,6 +394,12 @@ class _Context:
         s = self._ends[i - 1][1] if i > 0 else 0
         j = bisect.bisect_left(self._end_starts, end)
         e = self._ends[j][0] if j < len(self._ends) else len(self.text)
+        # text without sentence ends (tables, lists) would make every "sentence" huge: cap it
+        if start - s > _MAX_SENTENCE:
+            s = self.text.find(" ", start - _MAX_SENTENCE, start) + 1 or start - _MAX_SENTENCE
+        if e - end > _MAX_SENTENCE:
+            cut = self.text.rfind(" ", end, end + _MAX_SENTENCE)
+            e = cut if cut > end else end + _MAX_SENTENCE
         return s, e
 
     def years(self) -> list[tuple[int, int, int]]:
@@ -401,7 +412,7 @@ class _Context:
                 prev = t[m.start() - 1] if m.start() else ""
                 if prev.isdigit() or prev in ",.$€£" or (prev.isalpha() and t[max(0, m.start() - 2):m.start()] not in ("FY", "fy", "CY")):
                     continue
-                year = int(raw) if len(raw) == 4 else 2000 + int(raw)
+                year = int(raw) if len(raw) == 4 else (2000 if int(raw) < 70 else 1900) + int(raw)
                 before = t[max(0, m.start() - 40):m.start()]
                 token = t[max(0, m.start() - 3):m.end()]
                 if _YEAR_BASELINE.search(before):
@@ -438,6 +449,7 @@ class _Context:
         before, after = text[line_start:start], text[end:line_end]
         if (before.rsplit("|", 1)[-1].strip() if "|" in before else before.strip()) or after.split("|", 1)[0].strip():
             return None  # the number does not fill its cell
+        self.rows[start] = (line_start, line_end)
         cells = [c.strip() for c in line.split("|")]
         label = next((c for c in cells if c and not re.fullmatch(r"[-−]?[\d.,%]+", c)), None)
         for cell in cells:
@@ -658,7 +670,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             value = -_number(num) if negative else _number(num)
             unit_code, unit_kind, label = cell
             return _finish(ctx, start - (1 if negative else 0), end, value, None, unit_code, unit_kind,
-                           before, after, metric=label)
+                           before, after, metric=label, bounds=ctx.rows.get(start))
         if after.startswith("+") and not re.match(r"\+[ \t]*\d", after):
             return _finish(ctx, start, end, _number(num), None, "count", "count", before, after)  # "1,000+"
         times = _TIMES.match(after)
@@ -721,7 +733,8 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     if "|" in tail or "|" in after[:8]:
         cell = ctx.table_cell(start, end)
         label = cell[2] if cell else None
-    return _finish(ctx, start, end, value, value_high, code, kind, before, after, metric=label)
+    return _finish(ctx, start, end, value, value_high, code, kind, before, after, metric=label,
+                   bounds=ctx.rows.get(start))
 
 
 def _word_value(words: str) -> tuple[float, bool]:
@@ -801,6 +814,7 @@ def _qualifier(before: str, after: str, unit: str) -> str:
     return "exact"
 
 
+_YEAR_LABEL = re.compile(r"(?:^|[(\[;:,|\n])[ \t]*(?:FY)?((?:19|20)\d\d)[ \t]*(?::|—|–|-)[ \t]*$")
 _DIRECT_YEAR_GAP = re.compile(r"[^\d.;!?\n]{0,45}")
 
 
@@ -811,11 +825,14 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     nearest year of its sentence; the latest year stated earlier in the same block of text
     ("In 2023, we invested ... Of this, ..."); the one year the whole text states.
     """
+    text = ctx.text
+    label = _YEAR_LABEL.search(text, max(0, fig_start - 12), fig_start)
+    if label:
+        return int(label.group(1))  # "(2022: 14.1%)", "2023 — 12,000 tCO2e"
     years = ctx.years()
     if not years:
         return None
     positions = [y[0] for y in years]
-    text = ctx.text
     nxt = bisect.bisect_left(positions, fig_end)
     if nxt < len(years) and years[nxt][0] < s_end:
         gap = text[fig_end:years[nxt][0]]
@@ -826,7 +843,9 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     if in_sentence:
         return min(in_sentence, key=lambda y: (y[2], abs(y[0] - fig_start)))[1]
     block_start = max(text.rfind("\n\n", 0, s_start), s_start - 800, 0)
-    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo] if y[2] < 3]
+    stated = sorted(y[1] for y in years if y[2] < 3)
+    recent = stated[len(stated) // 2] - 10 if stated else 0  # "a home built in 1949" is history
+    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo] if y[2] < 3 and y[1] >= recent]
     if earlier:
         return earlier[-1][1]
     stated = {y[1] for y in years if y[2] < 3}
@@ -954,9 +973,10 @@ def _topic(metric: str | None, before: str, window: str, sentence: str, kind: st
 
 
 def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float | None, unit: str,
-            kind: str, before: str, after: str, metric: str | None = None) -> Figure:
+            kind: str, before: str, after: str, metric: str | None = None,
+            bounds: tuple[int, int] | None = None) -> Figure:
     text = ctx.text
-    s_start, s_end = ctx.sentence(start, end)
+    s_start, s_end = bounds or ctx.sentence(start, end)  # a table cell's sentence is its row
     sentence = text[s_start:s_end].strip()
     base_unit, _, per = unit.partition("/")
     unit_normalized, factor = _conversion(base_unit)

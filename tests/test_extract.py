@@ -251,3 +251,60 @@ def test_flattened_table_cells_take_their_unit_from_the_row_or_header():
 def test_table_cell_without_any_unit_is_a_plain_number():
     (fig,) = extract_figures("Site | Value\nPlant A | 12.5\n")
     assert (fig.surface, fig.unit, fig.metric) == ("12.5", "number", "Plant A")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Renewables rose from 45% in 2019 to 60% in 2023.", [("45%", 45, 2019), ("60%", 60, 2023)]),
+    ("Emissions fell from 1,500 tCO2e in 2019 to 1,200 tCO2e in 2023.", [("1,500 tCO2e", 1500, 2019), ("1,200 tCO2e", 1200, 2023)]),
+    ("Emissions: 2023 — 12,000 tCO2e; 2022 — 13,500 tCO2e.", [("12,000 tCO2e", 12000, 2023), ("13,500 tCO2e", 13500, 2022)]),
+    ("Employee turnover was 12.3% in 2023 (2022: 14.1%).", [("12.3%", 12.3, 2023), ("14.1%", 14.1, 2022)]),
+    ("Total emissions were 12\u202f345 tCO2e in 2023.", [("12\u202f345 tCO2e", 12345, 2023)]),
+    ("We hired two hundred employees in 2023.", [("two hundred", 200, 2023)]),
+    ("Three hundred and fifty volunteers joined in 2022.", [("Three hundred and fifty", 350, 2022)]),
+])
+def test_years_are_never_values_and_values_never_years(text, expected):
+    assert [(f.surface, f.value, f.year) for f in extract_figures(text)] == expected
+
+
+@pytest.mark.parametrize("text, surface, unit, unit_normalized", [
+    ("CA$ 2 million raised", "CA$ 2 million", "CAD", "CAD"),
+    ("a budget of 5 million USD", "5 million USD", "USD", "USD"),
+    ("NOx emissions: 45 t.", "45 t", "t", "t"),
+    ("Scope 1 emissions: 45 t.", "45 t", "tCO2e", "tCO2e"),
+    ("The EUI was 112.6 kWh/m2.", "112.6 kWh/m2", "kWh/m2", "kWh/m2"),
+    ("We emitted 4 gigatonnes of cement.", "4 gigatonnes", "Gt", "t"),
+    ("3.2 million litres of diesel were burned", "3.2 million litres", "L", "m3"),
+])
+def test_units_and_currencies_from_review(text, surface, unit, unit_normalized):
+    fig = only(text)
+    assert (fig.surface, fig.unit, fig.unit_normalized) == (surface, unit, unit_normalized)
+
+
+def test_a_sign_attached_to_the_number_is_kept_in_prose():
+    assert only("Emissions changed by -5% year on year.").value == -5
+
+
+def test_table_units_follow_the_row_label_and_metric_tonnes():
+    text = ("Source | GHG Emissions (MT CO2e) | Change\nStationary Combustion | 189.38 | -15.6%\n\n"
+            "Metric | 2024 | 2023\nEnergy use (GJ) | 100 | 90\nWater use (m3) | 50 | 45\n")
+    assert [(f.surface, f.unit) for f in extract_figures(text)] == [
+        ("189.38", "tCO2e"), ("-15.6%", "%"), ("100", "GJ"), ("90", "GJ"), ("50", "m3"), ("45", "m3")]
+
+
+def test_every_corpus_figure_passes_the_figures_schema(corpus_files):
+    """What the extractor emits must load: its units, qualifiers and topics are the schema's."""
+    import pandas as pd
+
+    from schemas import FigureSchema
+
+    rows = []
+    for path in corpus_files:
+        for f in extract_figures(path.read_text(encoding="utf-8")):
+            rows.append({"figure_id": f"{path.stem}:{f.char_start}", "document_id": "d" * 16, "section_id": "s",
+                         "paragraph_id": "p", "run_id": "r", **{k: getattr(f, k) for k in (
+                             "char_start", "char_end", "surface", "sentence", "value", "value_high", "unit",
+                             "value_normalized", "unit_normalized", "qualifier", "year", "entity", "metric",
+                             "pillar", "topic")}})
+    df = pd.DataFrame(rows)[list(FigureSchema.to_schema().columns)]
+    FigureSchema.validate(df, lazy=True)  # raises SchemaErrors listing every failing row
+    assert len(df) > 300
