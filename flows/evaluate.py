@@ -15,7 +15,8 @@ class Score:
 
     n_key: int
     n_predicted: int
-    matched: int
+    matched: int  # span overlap and equal value
+    overlapped: int = 0  # span overlap, any value: the denominator of value accuracy
     field_hits: dict[str, int] = field(default_factory=dict)
     misses: list[dict] = field(default_factory=list)
     false_positives: list[dict] = field(default_factory=list)
@@ -30,7 +31,9 @@ class Score:
         return self.matched / self.n_predicted if self.n_predicted else 1.0
 
     def accuracy(self, name: str) -> float:
-        return self.field_hits.get(name, 0) / self.matched if self.matched else 0.0
+        """Share of matched figures with this field right (value: share of overlapping spans)."""
+        total = self.overlapped if name == "value" else self.matched
+        return self.field_hits.get(name, 0) / total if total else 0.0
 
     def summary(self) -> str:
         fields = "  ".join(f"{f} {self.accuracy(f):.3f}" for f in FIELDS)
@@ -61,23 +64,27 @@ def _same(name: str, predicted, expected) -> bool:
 
 
 def score_figures(predicted: list[dict], key: list[dict]) -> Score:
-    """Match predictions to the key by span overlap and equal value, then compare fields.
+    """Match predictions to the key by span overlap, then compare values and fields.
 
+    A figure counts for recall and precision when its span overlaps a key figure's and its value
+    is equal; value accuracy is measured over overlapping spans, the other fields over matches.
     predicted rows need char_start, char_end, value and, for field accuracy, the FIELDS.
     """
     score = Score(n_key=len(key), n_predicted=len(predicted), matched=0,
                   field_hits={f: 0 for f in FIELDS})
     used: set[int] = set()
     for expected in key:
-        hit = None
-        for i, p in enumerate(predicted):
-            if i in used or not (p["char_start"] < expected["char_end"] and expected["char_start"] < p["char_end"]):
-                continue
-            if _same_value(float(p["value"]), expected["value"]):
-                hit = i
-                break
-        if hit is None:
+        overlapping = [i for i, p in enumerate(predicted) if i not in used
+                       and p["char_start"] < expected["char_end"] and expected["char_start"] < p["char_end"]]
+        if not overlapping:
             score.misses.append(expected)
+            continue
+        hit = next((i for i in overlapping if _same_value(float(predicted[i]["value"]), expected["value"])), None)
+        score.overlapped += 1
+        if hit is None:
+            used.add(overlapping[0])
+            score.misses.append(expected)
+            score.field_errors.append(("value", predicted[overlapping[0]], expected))
             continue
         used.add(hit)
         score.matched += 1

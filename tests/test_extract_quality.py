@@ -56,13 +56,13 @@ def test_shipped_report_scores(shipped_text, score_log):
         assert score.accuracy(name) >= 0.9, name
 
 
-# (recall, precision, unit_normalized) floors per corpus key: what the extractor reaches today,
+# (recall, precision, value, unit_normalized) floors per corpus key: what the extractor reaches today,
 # less a margin. Chart series and flattened-table cells are labelled in these keys but not
 # extracted, which caps recall on the messiest texts.
 CORPUS_FLOORS = {
-    "mse_greengovsg_fy2023_press_release": (0.95, 0.95, 0.95),
-    "shell_2023_climate": (0.70, 0.95, 0.9),
-    "nrg_2022_people_environment": (0.35, 0.85, 0.85),
+    "mse_greengovsg_fy2023_press_release": (0.95, 0.95, 0.99, 0.95),
+    "shell_2023_climate": (0.72, 0.95, 0.99, 0.9),
+    "nrg_2022_people_environment": (0.37, 0.85, 0.9, 0.88),
 }
 
 
@@ -75,6 +75,6 @@ def test_corpus_text_scores(key_path: Path, score_log):
     text = source.read_bytes().decode("utf-8")
     score = score_figures(_as_rows(extract_figures(text)), read_answer_key(key_path))
     score_log.append(f"{stem} (corpus): {score.summary()}")
-    recall, precision, unit = CORPUS_FLOORS[stem]
+    recall, precision, value, unit = CORPUS_FLOORS[stem]
     assert score.recall >= recall and score.precision >= precision
-    assert score.accuracy("value") >= 0.99 and score.accuracy("unit_normalized") >= unit
+    assert score.accuracy("value") >= value and score.accuracy("unit_normalized") >= unit
