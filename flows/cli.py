@@ -150,6 +150,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
     con = load.connect(args.warehouse, read_only=True)
+    # read-only means no writes anywhere: no files (COPY ... TO, EXPORT, ATTACH), no extension
+    # installs, and no settings that would undo this
+    for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions"):
+        con.execute(f"SET {setting} = false")
+    con.execute("SET lock_configuration = true")
     try:
         try:
             cursor = con.execute(args.sql)
@@ -225,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug: say so in one line; --verbose shows the traceback
         if getattr(args, "verbose", False):
             raise
-        print(f"esg {args.command}: unexpected error: {type(err).__name__}: {err} "
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(f"esg {args.command}: unexpected error: {type(err).__name__}: {first_line} "
               "(re-run with --verbose for details)", file=sys.stderr)
         return 1
 

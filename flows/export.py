@@ -39,8 +39,9 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict:
     try:
         for table, (_, key) in TABLES.items():
             target = staging / f"{table}.parquet"
+            quoted = target.as_posix().replace("'", "''")  # COPY takes a literal, not a parameter
             con.execute(
-                f"COPY (SELECT * FROM {table} ORDER BY \"{key}\") TO '{target.as_posix()}' "
+                f"COPY (SELECT * FROM {table} ORDER BY \"{key}\") TO '{quoted}' "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
             rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -63,6 +63,10 @@ def test_query_formats(project):
 
 @pytest.mark.parametrize("sql, words", [
     ("delete from figures", "read-only"),
+    ("copy (select * from documents) to 'leak.csv'", "disabled"),
+    ("export database 'dump'", "disabled"),
+    ("select * from read_text('/etc/hostname')", "disabled"),
+    ("set lock_configuration = false", "locked"),
     ("create table x as select 1", "read-only"),
     ("selec 1", "syntax error"),
     ("select nope from figures", "nope"),
