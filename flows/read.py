@@ -120,14 +120,21 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -
     """Read every file in raw_dir and sort it: unchanged (skip), to process, or rejected.
 
     known maps source_path -> (document_id, sha256) of what the warehouse holds. Two files with
-    the same content load once; the second is rejected as a duplicate naming the first.
+    the same content load once, under the path the warehouse already has for that content (else
+    the first in name order); the other is rejected as a duplicate naming it.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"{raw_dir}: no such directory; create it and drop report files in it")
     scan = Scan(files=[], unchanged=[], reports=[], rejected=[])
     seen: dict[str, str] = {}  # sha256 -> source_path
-    for path in list_reports(raw_dir):
+    loaded_as = {sha: path for path, (_, sha) in known.items()}
+    paths = list_reports(raw_dir)
+    present = {p.relative_to(raw_dir).as_posix() for p in paths}
+    for sha, path in loaded_as.items():
+        if path in present:
+            seen[sha] = path  # this content stays under the name it was loaded with
+    for path in paths:
         source_path = path.relative_to(raw_dir).as_posix()
         scan.files.append(source_path)
         try:
@@ -143,7 +150,7 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -
             scan.rejected.append(ReportError(source_path, f"cannot read the file ({err.strerror}); check its permissions"))
             continue
         sha = sha256_bytes(data)
-        if sha in seen:
+        if sha in seen and seen[sha] != source_path:
             scan.rejected.append(DuplicateReport(
                 source_path, f"same content as {seen[sha]} (sha256 {sha[:12]}…); loaded once, under {seen[sha]}"))
             continue

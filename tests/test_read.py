@@ -47,3 +47,14 @@ def test_scan_sorts_files_into_unchanged_changed_and_rejected(tmp_path):
 def test_scan_of_missing_dir_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such directory"):
         scan_raw(tmp_path / "nope", {}, 10)
+
+
+def test_a_new_copy_of_a_loaded_file_does_not_take_its_place(tmp_path):
+    (tmp_path / "b.txt").write_text("Sub header: B\nText 2.\n", encoding="utf-8")
+    first = scan_raw(tmp_path, {}, 10**6)
+    known = {r.source_path: (r.document_id, r.sha256) for r in first.reports}
+    (tmp_path / "a_copy.txt").write_text("Sub header: B\nText 2.\n", encoding="utf-8")
+    second = scan_raw(tmp_path, known, 10**6)
+    assert second.reports == [] and len(second.unchanged) == 1
+    assert [(e.source_path, e.check) for e in second.rejected] == [("a_copy.txt", "duplicate_content")]
+    assert "same content as b.txt" in second.rejected[0].reason
