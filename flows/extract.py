@@ -61,7 +61,8 @@ def _add(code: str, kind: str, *spellings: str, cased: tuple[str, ...] = ()) -> 
         _CASED_UNITS[s] = (code, kind)
 
 
-_add("%", "percent", "%", "percent", "per cent", "pct", "percentage points")
+_add("%", "percent", "%", "percent", "per cent", "pct")
+_add("pp", "percent", "percentage points", "percentage point", cased=("pp",))
 _add("kWh", "energy", "kwh", "kilowatt-hours", "kilowatt hours", "kilowatt-hour")
 _add("MWh", "energy", "mwh", "megawatt-hours", "megawatt hours", "megawatt-hour")
 _add("GWh", "energy", "gwh", "gigawatt-hours", "gigawatt hours", "gigawatt-hour")
@@ -100,6 +101,7 @@ _add("bbl", "volume", "barrels", "bbl")
 _add("ha", "area", "hectares", "hectare", cased=("ha",))
 _add("acre", "area", "acres", "acre")
 _add("km", "length", "kilometres", "kilometers", cased=("km",))
+_add("km2", "area", "km2", "km²", "square kilometres", "square kilometers")
 _add("minute", "duration", "minutes", "minute", "mins")
 _add("hour", "duration", "hours", "hour", "hrs")
 _add("day", "duration", "days", "day")
@@ -228,6 +230,7 @@ _YEAR_BASELINE = re.compile(
 _TIMES = re.compile(r"[ \t]+times(?=[ \t]+(?:greater|more|higher|larger|lower|less|faster|as|the|over)\b)")
 _VALUE_INTRO = re.compile(r"(?i:\b(?:from|to|was|were|is|at|reached|totalled|totaled|of|averaged|stood at)[ \t]+)$")
 _VALUE_OUTRO = re.compile(r"[ \t]+in[ \t]+(?:19|20)\d\d\b|[.;,)](?:\s|$)")
+_LABEL_BEFORE = re.compile(r"(?:^|[\n.;(])[ \t]*([A-Z][A-Za-z][A-Za-z ,&/-]{1,40}):[ \t]*$")
 _NOUN_AFTER = re.compile(r"\+?[ \t]*([A-Za-z][A-Za-z’'-]*[A-Za-z])\b(?!\d)")
 _NOUN_NEXT_LINE = re.compile(r"\+?[ \t]*\n[ \t]*([a-z][a-z’'-]*[a-z])\b")
 _NOT_COUNTED = frozenset("""
@@ -678,6 +681,12 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return _finish(ctx, start, end + times.end(), _number(num), None, "times", "ratio", before, text[end + times.end():end + 80])
         if "." in num and _VALUE_INTRO.search(tail) and _VALUE_OUTRO.match(after):
             return _finish(ctx, start, end, _number(num), None, "number", "number", before, after)  # "from 95.6 in 2022 to 98.7"
+        if re.search(r"\b\d+[ \t]+in[ \t]+$", tail):
+            return None  # "1 in 5 employees": a ratio, not a count
+        label = _LABEL_BEFORE.search(tail)
+        if label and re.match(r"[ \t]*(?:[.;,)\n]|$)", after) and not _ID_BEFORE.search(tail):
+            return _finish(ctx, start, end, _number(num), None, "count", "count", before, after,
+                           metric=label.group(1).strip())  # "Employees: 12,345"
         noun = _NOUN_AFTER.match(after)
         if noun is None or noun.start() == noun.end(1) - len(noun.group(1)) and after[:1] not in " \t":
             noun = None
@@ -718,7 +727,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     else:
         code, kind = "count", "count"
     # intensities: "112.6 kWh/m2", "0.380 kilograms per person per day", "74 grams of CO2e per MJ"
-    if kind not in ("count", "percent", "duration", "money"):
+    if kind not in ("count", "percent", "duration"):
         gas = _GAS_PHRASE.match(text, end) if kind == "ghg" else None
         per = _PER.match(text, gas.end() if gas else end)
         if per:
@@ -881,9 +890,9 @@ def _names(ctx: _Context, segment_start: int, segment: str, sentence_start: bool
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')$")
 _FOOTNOTE_GLUED = re.compile(r"[A-Za-z]+\d{1,2}(?:\.\d+)?")
 _OPENER = re.compile(r"(?:[.!?:\n•|]|^)[ \t\"“(\-–]*$")
-_UNIT_WORDS = frozenset(["kWh", "MWh", "GWh", "TWh", "GJ", "MW", "GW", "kW", "CO", "CO2", "CO2e", "GHG", "PV",
+_UNIT_WORDS = frozenset(list(_CURRENCY_CODES) + ["kWh", "MWh", "GWh", "TWh", "GJ", "MW", "GW", "kW", "CO", "CO2", "CO2e", "GHG", "PV", "No", "Top",
                          "tCO2e", "MtCO2e", "API", "PPA", "RNG", "EUI", "WEI", "KPI", "KPIs"])
-_NOT_NAME_WORD = re.compile(r"FY\d*|\d+|[A-Z]{1,2}\d.*")
+_NOT_NAME_WORD = re.compile(r"FY\d*|[\d.,]+|[A-Z]{1,2}\d.*")
 
 
 def _entity(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> str | None:
@@ -905,7 +914,8 @@ def _entity(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> str | No
 
 _METRIC_STOP = re.compile(
     r"\b(?:in|by|for|to|across|from|compared|as|at|on|with|which|that|since|during|while|and|"
-    r"through|per|over|under|within|than|this|were|was|is|are|has|have|had|will|would|can|of the)\b|[,.;:()\[\]\n|]",
+    r"through|per|over|under|within|than|this|were|was|is|are|has|have|had|will|would|can|of the|"
+    r"drove|reached|totalled|totaled|rose|fell|grew|saved|used|generated|consumed)\b|[;:()\[\]\n|]|[.,](?!\d)|(?<=\s)\d",
     re.I,
 )
 _METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+|total[ \t]+)?)?", re.I)
@@ -928,7 +938,7 @@ def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     if words and (unit not in ("%", "fraction") or has_of) and unit.split("/")[0] not in ("year", "month", "day", "hour", "minute", "week"):
         return " ".join(words)
     before = _METRIC_TAIL.sub("", text[max(0, start - 120):start].rstrip()).rstrip()
-    parts = re.split(r"[,.;:()\[\]\n|]|\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b", before)
+    parts = re.split(r"[;:()\[\]\n|]|[.,](?!\d)|\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b", before)
     tail = parts[-1].strip() if parts else ""
     label = " ".join(tail.split()[-5:])
     return label or (" ".join(words) if words else None)

@@ -308,3 +308,21 @@ def test_every_corpus_figure_passes_the_figures_schema(corpus_files):
     df = pd.DataFrame(rows)[list(FigureSchema.to_schema().columns)]
     FigureSchema.validate(df, lazy=True)  # raises SchemaErrors listing every failing row
     assert len(df) > 300
+
+
+@pytest.mark.parametrize("text, surface, unit, metric", [
+    ("Employees: 12,345.", "12,345", "count", "Employees"),
+    ("carbon priced at $50 per tonne", "$50 per tonne", "USD/t", "carbon priced"),
+    ("covering 3,000 km² of land", "3,000 km²", "km2", "land"),
+    ("a rise of 3 pp in the share", "3 pp", "pp", "a rise"),
+    ("250 electric vehicles drove far", "250", "count", "electric vehicles"),
+])
+def test_labels_intensities_and_metrics(text, surface, unit, metric):
+    fig = only(text)
+    assert (fig.surface, fig.unit, fig.metric) == (surface, unit, metric)
+
+
+@pytest.mark.parametrize("text", ["1 in 5 employees volunteered", "Investment of JPY 500 million was made"])
+def test_no_entity_or_figure_from_noise(text):
+    figures = extract_figures(text)
+    assert all(f.entity is None for f in figures) and all(f.surface != "5" for f in figures)
