@@ -684,7 +684,8 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         if re.search(r"\b\d+[ \t]+in[ \t]+$", tail):
             return None  # "1 in 5 employees": a ratio, not a count
         label = _LABEL_BEFORE.search(tail)
-        if label and re.match(r"[ \t]*(?:[.;,)\n]|$)", after) and not _ID_BEFORE.search(tail):
+        if label and re.match(r"[ \t]*(?:[.;,)\n]|$)", after) and not re.match(r"\.[ \t]+[A-Z]", after) \
+                and not _ID_BEFORE.search(tail):
             return _finish(ctx, start, end, _number(num), None, "count", "count", before, after,
                            metric=label.group(1).strip())  # "Employees: 12,345"
         noun = _NOUN_AFTER.match(after)
