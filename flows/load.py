@@ -93,7 +93,8 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
                 continue
             raise WarehouseBusy(
                 f"{path}: the warehouse is in use by another process{holder}, most likely another "
-                "`esg run`; wait for it to finish, pass --wait SECONDS, or use another --warehouse"
+                "`esg run`; wait for it to finish, " + ("" if read_only else "pass --wait SECONDS, ")
+                + "or use another --warehouse"
             ) from None
         except duckdb.Error as err:
             raise WarehouseError(

@@ -245,7 +245,8 @@ def run_ingest(settings: Settings, *, wait_seconds: float = 0.0, show_progress: 
     # Results cached on a remote Dask worker's disk could not be read back here.
     cache = not (settings.task_runner == "dask" and settings.dask_address)
     with (api or RunAPI(settings.task_runner)).active():
-        return ingest_reports.with_options(task_runner=runner)(
+        summary = ingest_reports.with_options(task_runner=runner)(
             raw_dir=settings.raw_dir, warehouse=settings.warehouse, max_bytes=settings.max_bytes,
             batch_size=settings.batch_size, wait_seconds=wait_seconds, show_progress=show_progress,
             cache=cache)
+    return {**summary, "task_runner": settings.task_runner}

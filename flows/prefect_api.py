@@ -66,5 +66,14 @@ class RunAPI:
             else:
                 os.environ["PREFECT_API_URL"] = saved
             if self._server is not None:
+                _drain_prefect_workers()  # send queued logs and events while the server still listens
                 self._server.stop()
                 self._server = None
+
+
+def _drain_prefect_workers(timeout: float = 10.0) -> None:
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=timeout)
