@@ -46,10 +46,10 @@ def test_failed_load_rolls_back_to_before_the_document(warehouse, monkeypatch):
     before = con.execute("SELECT * FROM figures").fetchall()
     original = load._insert
 
-    def crash_on_figures(con_, table, df):
+    def crash_on_figures(con_, table, df, *stamp):
         if table == "figures":
             raise RuntimeError("disk on fire")
-        original(con_, table, df)
+        original(con_, table, df, *stamp)
 
     monkeypatch.setattr(load, "_insert", crash_on_figures)
     with pytest.raises(RuntimeError):
@@ -246,3 +246,14 @@ def test_two_runs_at_once_one_waits_one_is_told_and_the_warehouse_is_intact(
     loaded, lineage, runs = _loaded_counts(warehouse)
     assert loaded == _expected_counts(raw_dir, names) and set(lineage.values()) == {0}
     assert [status for _, status, _ in runs] == ["completed", "completed"]
+
+
+def test_missing_values_load_as_null_not_nan(warehouse):
+    con = load.connect(warehouse)
+    doc = _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n")
+    figures = doc.tables["figures"]
+    assert figures["value_high"].isna().all() and figures["year"].isna().all() and figures["entity"].isna().all()
+    load.load_document(con, doc, "run-1")
+    assert con.execute("SELECT value_high IS NULL, year IS NULL, entity IS NULL, isnan(value) FROM figures"
+                       ).fetchall() == [(True, True, True, False)]
+    assert con.execute("SELECT title IS NULL, title_char_start IS NULL FROM sections").fetchall() == [(False, False)]
