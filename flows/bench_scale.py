@@ -121,7 +121,8 @@ def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
         say(f"    where it went:  {wall - s['flow']:.1f} s Python and Prefect start-up/shut-down, "
             f"{s['flow']:.1f} s in the flow: scan {s['scan']:.1f} s; parse+extract {s['parse_extract']:.1f} s "
             f"and validate {s['validate']:.1f} s of CPU in {len(first['workers'])} worker process(es); "
-            f"load {s['load']:.1f} s (one writer, while the workers work)")
+            f"the flow process waited {s['wait']:.1f} s for batches (reading results included) and "
+            f"loaded for {s['load']:.1f} s")
         reruns = [_timed_run(raw, wh) for _ in range(runs)]
         times = ", ".join(f"{w:.1f}" for w, _ in reruns)
         last = reruns[-1][1]

@@ -121,6 +121,20 @@ def _processed(reports: list[Report], run_id: str, batch_size: int, cache_dir: P
         futures[i] = None  # let the loaded batch be freed
 
 
+def _timed(items: Iterator, seconds: dict[str, float], key: str) -> Iterator:
+    """items, adding the time spent getting each one to seconds[key]."""
+    items = iter(items)
+    while True:
+        started = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        finally:
+            seconds[key] += time.perf_counter() - started
+        yield item
+
+
 class _Progress:
     """Progress on stderr for runs of more than a handful of documents."""
 
@@ -169,7 +183,7 @@ def ingest_reports(
     con = load.connect(warehouse, wait_seconds=wait_seconds, notify=notify)
     counts = {"files": 0, "loaded": 0, "skipped": 0, "rejected": 0, "missing": 0, "from_cache": 0,
               "sections": 0, "paragraphs": 0, "figures": 0, "rejections": 0}
-    seconds = {"scan": 0.0, "parse_extract": 0.0, "validate": 0.0, "load": 0.0}
+    seconds = {"scan": 0.0, "parse_extract": 0.0, "validate": 0.0, "wait": 0.0, "load": 0.0}
     workers: set[str] = set()
     try:
         load.start_run(con, run_id, str(raw_dir))
@@ -184,7 +198,8 @@ def ingest_reports(
             counts["rejections"] += 1
         progress = _Progress(len(scan.reports), show_progress)
         cache_dir = warehouse.parent / "cache" if cache else None
-        for batch, from_cache in _processed(scan.reports, run_id, batch_size, cache_dir):
+        # "wait": for the workers, and to read their results back
+        for batch, from_cache in _timed(_processed(scan.reports, run_id, batch_size, cache_dir), seconds, "wait"):
             if from_cache:
                 counts["from_cache"] += len(batch.documents)
             else:

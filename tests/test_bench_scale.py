@@ -28,7 +28,7 @@ def test_bench_scale_runs_the_flow_and_checks_what_it_loaded(tmp_path, prefect_a
     assert re.search(r"first run: +[\d.]+ s end to end: [\d.]+ documents/s, [\d.]+ MB/s, [\d,]+ figures/s; "
                      r"peak memory [\d.]+ GB", out), out
     assert re.search(r"where it went: .*parse\+extract [\d.]+ s and validate [\d.]+ s of CPU in \d worker "
-                     r"process\(es\); load [\d.]+ s", out)
+                     r"process\(es\); the flow process waited [\d.]+ s .* loaded for [\d.]+ s", out)
     assert re.search(r"unchanged re-run: +[\d.]+ s \(30 unchanged, 0 loaded\)", out)
     assert "check: 30/30 documents loaded" in out and "lineage: 9/9 SQL checks hold" in out
     assert "FAILED" not in out and "Traceback" not in err
