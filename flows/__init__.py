@@ -10,6 +10,7 @@ _PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",  # no per-task INFO lines in a normal run
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
+    "DASK_LOGGING__DISTRIBUTED": "warning",  # no INFO lines from a local Dask cluster starting/stopping
 }
 USER_SET_ENV = frozenset(k for k in _PREFECT_DEFAULTS if k in os.environ)
 for _key, _value in _PREFECT_DEFAULTS.items():

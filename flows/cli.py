@@ -7,11 +7,12 @@ import csv
 import io
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
 import flows
-from flows.settings import Settings
+from flows.settings import TASK_RUNNERS, Settings
 
 DEFAULTS = Settings.from_env()
 
@@ -46,7 +47,44 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"reject files larger than N bytes (default: {DEFAULTS.max_bytes:,})")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run holds the warehouse, wait up to SECONDS for it (default: 0)")
+    run.add_argument("--task-runner", choices=TASK_RUNNERS, default=DEFAULTS.task_runner,
+                     help="where batches of documents are processed: a local process pool, a thread "
+                          f"pool, or a Dask cluster (default: {DEFAULTS.task_runner}; or ESG_TASK_RUNNER)")
+    run.add_argument("--dask-address", default=DEFAULTS.dask_address, metavar="tcp://HOST:PORT",
+                     help="with --task-runner dask: an existing Dask scheduler (default: start a local cluster)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's logs and full errors")
+
+    serve = sub.add_parser(
+        "serve", help="Run ingest_reports on a schedule (a Prefect deployment served from this process).",
+        description="Serve ingest_reports as a Prefect deployment that runs on a cron schedule (or every "
+                    "--interval seconds) and loads new and changed files from raw/ at each run. Uses the "
+                    "Prefect server at PREFECT_API_URL, or starts a local one. Stop with Ctrl-C.",
+        epilog='Example:\n  esg serve --cron "0 * * * *" --raw raw --warehouse warehouse/esg.duckdb',
+        formatter_class=_Formatter)
+    when = serve.add_mutually_exclusive_group()
+    when.add_argument("--cron", default=DEFAULTS.cron, metavar='"M H DOM MON DOW"',
+                      help=f"cron schedule, UTC (default: \"{DEFAULTS.cron}\", hourly; or ESG_CRON)")
+    when.add_argument("--interval", type=float, default=None, metavar="SECONDS",
+                      help="run every SECONDS instead of on a cron schedule")
+    serve.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
+                       help=f"folder of report files (default: {DEFAULTS.raw_dir})")
+    _add_warehouse(serve)
+    serve.add_argument("--task-runner", choices=TASK_RUNNERS, default=DEFAULTS.task_runner,
+                       help=f"as for esg run (default: {DEFAULTS.task_runner})")
+    serve.add_argument("--dask-address", default=DEFAULTS.dask_address, metavar="tcp://HOST:PORT",
+                       help="as for esg run")
+    serve.add_argument("--verbose", action="store_true", help="show Prefect's debug logs and full errors")
+
+    prune = sub.add_parser(
+        "prune", help="Delete the rows of documents whose file is no longer in raw/.",
+        description="Delete, in one transaction, the rows of every document whose file is no longer in "
+                    "raw/ (runs keep them, marked with the last run that saw the file), their files' "
+                    "rejections, and the processing cache.",
+        epilog="Example:\n  esg prune --dry-run && esg prune", formatter_class=_Formatter)
+    prune.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
+                       help=f"folder of report files (default: {DEFAULTS.raw_dir})")
+    _add_warehouse(prune)
+    prune.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
 
     query = sub.add_parser(
         "query", help="Run read-only SQL against the warehouse.",
@@ -67,17 +105,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warehouse(export)
 
     bench = sub.add_parser(
-        "bench", help="Measure extraction speed and memory (vs quantulum3), or the whole flow with --scale.",
-        description="Measure figure extraction on one core: chars/s, figures/s and peak memory, median of "
-                    "several runs, side by side with quantulum3 when it is installed (pip install -e '.[bench]').",
-        epilog="Example:\n  esg bench --runs 7\n  esg bench --file raw/alibaba_esg_fy2023.txt --quantulum-runs 0",
+        "bench", help="Measure extraction speed and memory (vs quantulum3), or the whole flow with --scale N.",
+        description="Without --scale: measure figure extraction on one core (chars/s, figures/s, peak memory; "
+                    "median of several runs) side by side with quantulum3 when it is installed "
+                    "(pip install -e '.[bench]'). With --scale N: generate N varied report-like documents "
+                    "from the shipped report in a temporary folder, run the full flow on them, and print "
+                    "documents/s, MB/s, figures/s, peak memory and the time of an unchanged re-run; then "
+                    "check every document loaded and lineage holds.",
+        epilog="Example:\n  esg bench --runs 7\n  esg bench --file raw/alibaba_esg_fy2023.txt --quantulum-runs 0"
+               "\n  esg bench --scale 1000",
         formatter_class=_Formatter)
     bench.add_argument("--file", type=Path, default=None, metavar="PATH",
-                       help="report to measure (default: the shipped raw/alibaba_esg_fy2023.txt)")
-    bench.add_argument("--runs", type=int, default=7, metavar="N", help="timed runs of esg-pipeline (default: 7)")
+                       help="report to measure extraction on (default: the shipped raw/alibaba_esg_fy2023.txt)")
+    bench.add_argument("--runs", type=int, default=None, metavar="N",
+                       help="timed runs (default: 7 for extraction, 1 with --scale)")
     bench.add_argument("--quantulum-runs", type=int, default=1, metavar="N",
                        help="timed runs of quantulum3, 0 to skip it (default: 1; it is slow)")
-    _add_warehouse(bench)
+    bench.add_argument("--scale", type=int, default=None, metavar="N",
+                       help="time the full flow on N generated documents instead")
+    bench.add_argument("--warehouse", type=Path, default=None, metavar="PATH",
+                       help="with --scale: where the benchmark warehouse goes (default: a temporary folder; "
+                            "never an existing file)")
     return parser
 
 
@@ -85,16 +133,26 @@ def _quiet_prefect(verbose: bool) -> None:
     """One-line errors in a normal run: Prefect's own error logs only with --verbose."""
     if "PREFECT_LOGGING_LEVEL" not in flows.USER_SET_ENV:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO" if verbose else "CRITICAL"
+    if not verbose and "PREFECT_LOGGING_ROOT_LEVEL" not in os.environ:
+        # loggers outside prefect.* (e.g. Prefect's "EventsWorker - Still processing items" at exit)
+        os.environ["PREFECT_LOGGING_ROOT_LEVEL"] = "CRITICAL"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     _quiet_prefect(args.verbose)
-    from flows.pipeline import ingest_reports
-
     if not args.raw.is_dir():
         raise UsageError(f"{args.raw}: no such directory; create it and drop report files (.txt) in it")
-    summary = ingest_reports(raw_dir=args.raw, warehouse=args.warehouse, max_bytes=args.max_bytes,
-                             wait_seconds=args.wait, show_progress=True)
+    if args.dask_address and args.task_runner != "dask":
+        raise UsageError("--dask-address needs --task-runner dask")
+    from flows.prefect_api import RunAPI
+
+    api = RunAPI(args.task_runner)  # a temporary Prefect API boots while the pipeline imports
+    from flows.pipeline import run_ingest
+
+    settings = Settings(raw_dir=args.raw, warehouse=args.warehouse, max_bytes=args.max_bytes,
+                        cron=DEFAULTS.cron, batch_size=DEFAULTS.batch_size, task_runner=args.task_runner,
+                        dask_address=args.dask_address)
+    summary = run_ingest(settings, wait_seconds=args.wait, show_progress=True, api=api)
     print(render_summary(summary, args.raw))
     return 0
 
@@ -124,6 +182,16 @@ def render_summary(s: dict, raw_dir: Path) -> str:
     ]
     for path, reason in rejected:
         lines.append(f"  rejected {raw_dir}/{path}: {reason}")
+    here = f"{socket.gethostname()}:{os.getpid()}"
+    workers = [w for w in s.get("workers", []) if w != here]
+    if workers:
+        lines.append(f"  processed in {len(workers)} worker process(es) ({s.get('task_runner', '?')} task runner)"
+                     + (f"; {s['from_cache']} document(s) from the cache" if s.get("from_cache") else ""))
+    elif s.get("from_cache"):
+        lines.append(f"  {s['from_cache']} document(s) processed earlier, taken from the cache")
+    if s.get("missing"):
+        lines.append(f"  {s['missing']} document(s) no longer in {raw_dir}/: rows kept (see documents.last_seen_run_id); "
+                     "`esg prune` removes them")
     lines.append(f"  warehouse: {s['warehouse']}  (run {s['run_id']})")
     lines.append('  next: esg query "select topic, count(*) from figures group by 1 order by 2 desc"')
     return "\n".join(lines)
@@ -195,20 +263,77 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    import shutil
+
+    from flows import load
+    from flows.read import list_reports
+
+    if not args.raw.is_dir():
+        raise UsageError(f"{args.raw}: no such directory; pass the --raw folder your runs read")
+    present = {p.relative_to(args.raw).as_posix() for p in list_reports(args.raw)}
+    con = load.connect(args.warehouse, read_only=args.dry_run)
+    try:
+        n_documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        if n_documents and len(load.missing_documents(con, present)) == n_documents:
+            raise UsageError(f"{args.raw}/ holds none of the warehouse's {n_documents} documents; is --raw right? "
+                             "(to start over, delete the warehouse file instead)")
+        removed = load.prune(con, present, dry_run=args.dry_run)
+    finally:
+        con.close()
+    verb = "would remove" if args.dry_run else "removed"
+    for source_path, document_id, last_seen, rows in removed["documents"]:
+        print(f"  {verb} {source_path} (document {document_id}, {rows:,} rows; last seen by run {last_seen})")
+    cache = Settings(warehouse=args.warehouse).cache_dir
+    cache_files = [p for p in cache.glob("*") if p.is_file()] if cache.is_dir() else []
+    cache_bytes = sum(p.stat().st_size for p in cache_files)
+    if cache_files and not args.dry_run:
+        shutil.rmtree(cache)
+    print(f"esg prune: {verb} {len(removed['documents'])} document(s), {removed['rejections']} rejection(s) "
+          f"of {len(removed['rejection_files'])} file(s) gone from {args.raw}/, and the processing cache "
+          f"({len(cache_files)} file(s), {cache_bytes / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if "PREFECT_LOGGING_LEVEL" not in flows.USER_SET_ENV:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG" if args.verbose else "INFO"  # runs and their outcome
+    from flows.deploy import serve_ingest
+
+    if not args.raw.is_dir():
+        raise UsageError(f"{args.raw}: no such directory; create it and drop report files (.txt) in it")
+    if args.dask_address and args.task_runner != "dask":
+        raise UsageError("--dask-address needs --task-runner dask")
+    settings = Settings(raw_dir=args.raw, warehouse=args.warehouse, max_bytes=DEFAULTS.max_bytes,
+                        cron=args.cron, task_runner=args.task_runner, dask_address=args.dask_address,
+                        prefect_port=DEFAULTS.prefect_port)
+    serve_ingest(settings, interval=args.interval, say=print)
+    return 0
+
+
 class UsageError(Exception):
     """A mistake the user can fix; printed as one line."""
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from flows.bench import run_extraction_bench
+    if args.scale is None:
+        from flows.bench import run_extraction_bench
 
-    if args.file is not None and not args.file.is_file():
-        raise UsageError(f"{args.file}: no such file")
-    run_extraction_bench(args.file, runs=max(1, args.runs), quantulum_runs=max(0, args.quantulum_runs))
-    return 0
+        if args.file is not None and not args.file.is_file():
+            raise UsageError(f"{args.file}: no such file")
+        runs = 7 if args.runs is None else args.runs
+        run_extraction_bench(args.file, runs=max(1, runs), quantulum_runs=max(0, args.quantulum_runs))
+        return 0
+    from flows.bench_scale import run_scale_bench
+
+    runs = 1 if args.runs is None else args.runs
+    if args.scale < 1 or runs < 1:
+        raise UsageError("--scale and --runs must be at least 1")
+    return run_scale_bench(args.scale, runs=runs, warehouse=args.warehouse, settings=DEFAULTS)
 
 
-COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "bench": cmd_bench}
+COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "prune": cmd_prune,
+            "serve": cmd_serve, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,11 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    from flows.deploy import ServeError
     from flows.load import WarehouseError
 
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, WarehouseError, FileNotFoundError) as err:
+    except (UsageError, WarehouseError, ServeError, FileNotFoundError) as err:
         print(f"esg {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

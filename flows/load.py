@@ -4,16 +4,23 @@ The warehouse is the system of record. Tables are created from the pandera model
 ``schemas/``; a ``schema_info`` table holds the schema version. DuckDB lets one process write a
 file at a time, and an ``esg run`` holds its connection for the whole run, so a second run on the
 same warehouse gets a clear ``WarehouseBusy`` error instead of interleaving writes.
+
+A warehouse older than this code is migrated when opened for writing (``MIGRATIONS``); a newer
+one is refused with what to do.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from flows.process import ProcessedDocument, frame
@@ -55,14 +62,20 @@ def table_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(columns) + "\n)"
 
 
-def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a file held by another process raises WarehouseBusy with what to do."""
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
+            notify: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a file held by another process raises WarehouseBusy with what to do.
+
+    With wait_seconds, a busy warehouse is retried until then. notify(message) is told when the
+    waiting starts and when an older warehouse was migrated, so a caller can say so.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"{path}: no warehouse here yet; run `esg run` first (or pass --warehouse)")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
+    told = False
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
@@ -71,47 +84,144 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0) -
             message = str(err)
             if "lock" not in message.lower():
                 raise WarehouseError(f"{path}: cannot open the warehouse: {message.splitlines()[0]}") from None
-            if time.monotonic() < deadline:
-                time.sleep(0.5)
-                continue
             pid = re.search(r"PID (\d+)", message)
             holder = f" (PID {pid.group(1)})" if pid else ""
+            if time.monotonic() < deadline:
+                if notify and not told:
+                    notify(f"{path} is in use by another process{holder}; waiting up to {wait_seconds:g} s")
+                    told = True
+                time.sleep(0.5)
+                continue
             raise WarehouseBusy(
                 f"{path}: the warehouse is in use by another process{holder}, most likely another "
-                "`esg run`; wait for it to finish, pass --wait SECONDS, or use another --warehouse"
+                "`esg run`; wait for it to finish, " + ("" if read_only else "pass --wait SECONDS, ")
+                + "or use another --warehouse"
             ) from None
         except duckdb.Error as err:
             raise WarehouseError(
                 f"{path}: not a readable DuckDB warehouse ({str(err).splitlines()[0]}); "
                 "move it aside and run `esg run` to rebuild it from raw/"
             ) from None
-    if not read_only:
-        ensure_schema(con, path)
-    else:
-        check_schema_version(con, path)
+    try:
+        if read_only:
+            check_schema_version(con, path)
+            return con
+        changes = ensure_schema(con, path)
+    except BaseException:
+        con.close()
+        raise
+    if changes and notify:
+        notify(f"{path}: migrated to schema version {SCHEMA_VERSION} ({'; '.join(changes)})")
     return con
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse") -> None:
-    """Create missing tables and record the schema version; refuse a warehouse from the future."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+        "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
+
+
+# Values for columns a migrated table lacks; the rest get NULL, 0 or '' by type and nullability.
+_FILL = {
+    ("documents", "first_seen_run_id"): '"loaded_run_id"',
+    ("documents", "last_seen_run_id"): '"loaded_run_id"',
+}
+
+
+def _fill_value(table: str, name: str, column) -> str:
+    if (table, name) in _FILL:
+        return _FILL[(table, name)]
+    if column.nullable:
+        return "NULL"
+    return {"BIGINT": "0", "DOUBLE": "0", "BOOLEAN": "false"}.get(_sql_type(column.dtype), "''")
+
+
+def _conform_tables(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
+    """Rebuild every table whose columns differ from its pandera model; return what changed.
+
+    A table is rebuilt (create, copy, drop, rename) rather than altered so constraints and column
+    order end up exactly as a fresh warehouse has them. Missing columns are filled (_FILL);
+    extra columns are kept out; a missing primary key cannot be invented and is refused.
+    """
+    changes = []
+    existing = _tables(con)
+    for table, (model, key) in TABLES.items():
+        if table not in existing:
+            continue
+        have = _columns(con, table)
+        want = model.to_schema().columns
+        if have == list(want):
+            continue
+        if key not in have:
+            raise WarehouseError(
+                f"{path}: table {table} has no {key} column, so it cannot be migrated; move the "
+                "warehouse aside and run `esg run` to rebuild it from raw/")
+        select = ", ".join(f'"{n}"' if n in have else f'{_fill_value(table, n, c)} AS "{n}"'
+                           for n, c in want.items())
+        con.execute(f"ALTER TABLE {table} RENAME TO _old_{table}")
+        con.execute(table_ddl(table))
+        con.execute(f"INSERT INTO {table} SELECT {select} FROM _old_{table}")
+        con.execute(f"DROP TABLE _old_{table}")
+        added = [n for n in want if n not in have]
+        dropped = [n for n in have if n not in want]
+        changes.append(f"{table}: " + "; ".join(
+            part for part in (f"added {', '.join(added)}" if added else "",
+                              f"dropped {', '.join(dropped)}" if dropped else "",
+                              "reordered columns" if not added and not dropped else "") if part))
+    return changes
+
+
+def _migrate_0_to_1(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
+    """Version 0: a warehouse written before schema versions were recorded. Bring every table to
+    the version-1 models (missing columns added and filled, see _FILL)."""
+    return _conform_tables(con, path)
+
+
+# MIGRATIONS[v] brings a version-v warehouse to version v + 1, inside one transaction.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection, Path | str], list[str]]] = {
+    0: _migrate_0_to_1,
+}
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse") -> list[str]:
+    """Create missing tables, migrate an older warehouse, refuse a newer one; return what changed.
+
+    A warehouse with esg tables but no schema version is version 0. Everything happens in one
+    transaction: a failed migration leaves the warehouse as it was.
+    """
     found = schema_version(con)
+    if found is None and _tables(con) & set(TABLES):
+        found = 0
     if found is not None and found > SCHEMA_VERSION:
         raise WarehouseError(
             f"{path}: warehouse schema version {found} is newer than this esg-pipeline "
             f"({SCHEMA_VERSION}); upgrade esg-pipeline"
         )
-    for table in TABLES:
-        con.execute(table_ddl(table))
-    if found is None:
-        con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    changes: list[str] = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS schema_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        for version in range(found if found is not None else SCHEMA_VERSION, SCHEMA_VERSION):
+            changes += MIGRATIONS[version](con, path)
+        for table in TABLES:
+            con.execute(table_ddl(table))
+        if found != SCHEMA_VERSION:
+            con.execute("DELETE FROM schema_info WHERE key = 'schema_version'")
+            con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return changes
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_info'"
-    ).fetchone()[0]
-    if not exists:
+    if "schema_info" not in _tables(con):
         return None
     row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else None
@@ -119,22 +229,46 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
 
 def check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     found = schema_version(con)
-    if found != SCHEMA_VERSION:
+    if found is None and _tables(con) & set(TABLES):
+        found = 0
+    if found is None:
+        raise WarehouseError(f"{path}: not an esg warehouse (no esg tables); run `esg run` to create one")
+    if found > SCHEMA_VERSION:
         raise WarehouseError(
-            f"{path}: warehouse schema version {found} does not match esg-pipeline's "
-            f"({SCHEMA_VERSION}); run `esg run` once to migrate it"
+            f"{path}: warehouse schema version {found} is newer than this esg-pipeline "
+            f"({SCHEMA_VERSION}); upgrade esg-pipeline"
+        )
+    if found < SCHEMA_VERSION:
+        raise WarehouseError(
+            f"{path}: warehouse schema version {found} is older than esg-pipeline's "
+            f"({SCHEMA_VERSION}); run `esg run` once to migrate it (its rows are kept)"
         )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+def _arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """df's columns as numpy arrays, missing values as None (NULL) outside plain int/float columns.
+
+    DuckDB scans a dict of numpy arrays faster than the DataFrame itself (pandas' string dtype).
+    """
+    return {
+        column: (values.to_numpy() if isinstance(values.dtype, np.dtype) and values.dtype.kind in "if"
+                 else values.to_numpy(dtype=object, na_value=None))
+        for column, values in df.items()
+    }
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame,
+            stamp: dict[str, str] | None = None) -> None:
+    """Insert df's rows into table; stamp sets columns to one value on every row."""
     if df.empty:
         return
+    _esg_rows = _arrays(df)
+    for column, value in (stamp or {}).items():
+        _esg_rows[column] = np.full(len(df), value, dtype=object)
     columns = ", ".join(f'"{c}"' for c in df.columns)
-    con.register("_rows", df)
-    try:
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _rows")
-    finally:
-        con.unregister("_rows")
+    # DuckDB finds _esg_rows among this function's locals (a replacement scan): about 1 ms a
+    # statement faster than con.register(), which this insert would call four times per document.
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _esg_rows")
 
 
 def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
@@ -143,8 +277,34 @@ def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]
     return {path: (doc_id, sha) for path, doc_id, sha in rows}
 
 
+# Test hook (see README, "Test hooks"): hold the transaction of the document from this file open,
+# so tests can kill a run, or start a second one, in the middle of a load.
+STALL_ENV, RELEASE_ENV = "ESG_TEST_STALL_BEFORE_COMMIT", "ESG_TEST_STALL_RELEASE"
+
+
+def _test_stall(source_path: str) -> None:
+    if os.environ.get(STALL_ENV) != source_path:
+        return
+    print(f"esg: test hook: holding the transaction of {source_path}", file=sys.stderr, flush=True)
+    release = os.environ.get(RELEASE_ENV)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not (release and Path(release).exists()):
+        time.sleep(0.05)
+
+
+def _stamp(table: str, run_id: str, first_seen: str | None) -> dict[str, str]:
+    """The run columns of a table's rows as this run loads them (processing may be cached)."""
+    if table == "documents":
+        return {"first_seen_run_id": first_seen or run_id, "loaded_run_id": run_id, "last_seen_run_id": run_id}
+    return {"run_id": run_id}
+
+
 def load_document(con: duckdb.DuckDBPyConnection, doc: ProcessedDocument, run_id: str) -> dict[str, int]:
-    """Replace one document's rows (and its file's old rejections) in a single transaction."""
+    """Replace one document's rows (and its file's old rejections) in a single transaction.
+
+    Every row is stamped with run_id here, so rows processed by an earlier run (a cache hit)
+    still say which run loaded them. A crash before COMMIT leaves the warehouse as it was.
+    """
     counts = {t: len(doc.tables.get(t, ())) for t in DATA_TABLES}
     loadable = counts["documents"] == 1
     con.execute("BEGIN TRANSACTION")
@@ -155,24 +315,25 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: ProcessedDocument, run_id
         ).fetchall()
         old_ids = [row[0] for row in previous]
         first_seen = next((row[1] for row in previous if row[0] == doc.document_id), None)
-        if loadable and old_ids:
+        if loadable and old_ids:  # a brand-new document has nothing to delete
             for table in reversed(DATA_TABLES):
                 con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT unnest(?))", [old_ids])
         con.execute("DELETE FROM rejections WHERE source_path = ?", [doc.source_path])
         if loadable:
             for table in DATA_TABLES:
-                df = doc.tables[table]
-                if table == "documents" and first_seen is not None:
-                    df = df.assign(first_seen_run_id=first_seen)
-                _insert(con, table, df)
-        rejections = frame("rejections", doc.rejections).drop_duplicates("rejection_id")
-        _insert(con, "rejections", rejections)
+                _insert(con, table, doc.tables[table], _stamp(table, run_id, first_seen))
+        n_rejections = 0
+        if doc.rejections:
+            rejections = frame("rejections", doc.rejections).drop_duplicates("rejection_id")
+            _insert(con, "rejections", rejections, {"run_id": run_id})
+            n_rejections = len(rejections)
+        _test_stall(doc.source_path)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     counts = counts if loadable else {t: 0 for t in DATA_TABLES}
-    counts["rejections"] = len(rejections)
+    counts["rejections"] = n_rejections
     return counts
 
 
@@ -229,3 +390,76 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts:
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def missing_documents(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[tuple[str, str, str]]:
+    """(source_path, document_id, last_seen_run_id) of documents whose file is not in present."""
+    rows = con.execute(
+        "SELECT source_path, document_id, last_seen_run_id FROM documents ORDER BY source_path").fetchall()
+    return [row for row in rows if row[0] not in present]
+
+
+def prune(con: duckdb.DuckDBPyConnection, present: set[str], *, dry_run: bool = False) -> dict:
+    """Delete the rows of documents (and rejections) whose file is no longer in present.
+
+    One transaction: either every such document goes, or none. Returns what was (or, with
+    dry_run, would be) removed: documents as (source_path, document_id, last_seen_run_id, rows),
+    and the source paths of rejections.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        documents = []
+        for source_path, document_id, last_seen in missing_documents(con, present):
+            rows = sum(con.execute(f"SELECT count(*) FROM {t} WHERE document_id = ?", [document_id]).fetchone()[0]
+                       for t in DATA_TABLES)
+            documents.append((source_path, document_id, last_seen, rows))
+        rejected = sorted({r[0] for r in con.execute("SELECT DISTINCT source_path FROM rejections").fetchall()}
+                          - present)
+        n_rejections = con.execute(
+            "SELECT count(*) FROM rejections WHERE source_path IN (SELECT unnest(?))", [rejected]).fetchone()[0]
+        if not dry_run:
+            ids = [d[1] for d in documents]
+            for table in reversed(DATA_TABLES):
+                con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT unnest(?))", [ids])
+            con.execute("DELETE FROM rejections WHERE source_path IN (SELECT unnest(?))", [rejected])
+            con.execute("DELETE FROM rejections WHERE document_id IN (SELECT unnest(?))", [ids])
+        con.execute("ROLLBACK" if dry_run else "COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"documents": documents, "rejection_files": rejected, "rejections": n_rejections}
+
+
+# Lineage, as SQL over the warehouse: each query counts the rows that break it (expect 0).
+LINEAGE_CHECKS = {
+    "figure surface is the text at its offsets": """
+        SELECT count(*) FROM figures f JOIN documents d USING (document_id)
+        WHERE substr(d.text, f.char_start + 1, f.char_end - f.char_start) <> f.surface""",
+    "paragraph text is the text at its offsets": """
+        SELECT count(*) FROM paragraphs p JOIN documents d USING (document_id)
+        WHERE substr(d.text, p.char_start + 1, p.char_end - p.char_start) <> p.text""",
+    "section title is the text at its offsets": """
+        SELECT count(*) FROM sections s JOIN documents d USING (document_id)
+        WHERE s.title IS NOT NULL
+          AND substr(d.text, s.title_char_start + 1, s.title_char_end - s.title_char_start) <> s.title""",
+    "figure lies inside its paragraph": """
+        SELECT count(*) FROM figures f JOIN paragraphs p USING (paragraph_id)
+        WHERE f.char_start < p.char_start OR f.char_end > p.char_end OR f.section_id <> p.section_id""",
+    "paragraph lies inside its section": """
+        SELECT count(*) FROM paragraphs p JOIN sections s USING (section_id)
+        WHERE p.char_start < s.char_start OR p.char_end > s.char_end OR p.document_id <> s.document_id""",
+    "section lies inside its document": """
+        SELECT count(*) FROM sections s JOIN documents d USING (document_id)
+        WHERE s.char_start < 0 OR s.char_end > d.n_chars""",
+    "no orphan figure": """
+        SELECT count(*) FROM figures f LEFT JOIN paragraphs p USING (paragraph_id) WHERE p.paragraph_id IS NULL""",
+    "no orphan paragraph": """
+        SELECT count(*) FROM paragraphs p LEFT JOIN sections s USING (section_id) WHERE s.section_id IS NULL""",
+    "no orphan section": """
+        SELECT count(*) FROM sections s LEFT JOIN documents d USING (document_id) WHERE d.document_id IS NULL""",
+}
+
+
+def check_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows breaking each lineage check (all 0 in a sound warehouse)."""
+    return {name: con.execute(sql).fetchone()[0] for name, sql in LINEAGE_CHECKS.items()}

@@ -6,21 +6,68 @@ runner) -> load (one writer, one transaction per document) -> runs ledger.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 import sys
+import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import metadata
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.runtime import flow_run
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows import load
+from flows.prefect_api import RunAPI
 from flows.process import ProcessedDocument, process_reports
 from flows.read import Report, Scan, scan_raw
-from flows.settings import Settings
+from flows.settings import TASK_RUNNERS, Settings
 from flows.validate import rejection
 
 _DEFAULTS = Settings()
+_ROOT = Path(__file__).resolve().parents[1]
+# What a processed batch depends on besides its files: change any of it and cached batches are stale.
+_PROCESSING_CODE = ("flows/read.py", "flows/parse.py", "flows/extract.py", "flows/process.py",
+                    "flows/validate.py", "schemas/*.py")
+_PROCESSING_LIBRARIES = ("pandas", "pandera", "pint")
+CACHE_EXPIRATION = timedelta(days=7)
+
+
+def code_version() -> str:
+    """Hash of the processing code and the versions of the libraries it leans on."""
+    digest = hashlib.sha256()
+    for pattern in _PROCESSING_CODE:
+        for path in sorted(_ROOT.glob(pattern)):
+            digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in _PROCESSING_LIBRARIES:
+        digest.update(f"{name}=={metadata.version(name)}".encode())
+    return digest.hexdigest()[:16]
+
+
+CODE_VERSION = code_version()
+
+
+def batch_cache_key(context, parameters: dict) -> str:
+    """A batch's cache key: its files (path and content sha256) and the processing code, not the run."""
+    digest = hashlib.sha256(CODE_VERSION.encode())
+    for report in parameters["reports"]:
+        digest.update(f"\0{report.source_path}\0{report.sha256}".encode())
+    return f"process-batch-{digest.hexdigest()}"
+
+
+@dataclass
+class ProcessedBatch:
+    """What a process-batch task hands back to the flow."""
+
+    documents: list[ProcessedDocument]
+    seconds: dict[str, float]  # parse_extract / validate, as measured where the batch ran
+    worker: str  # host:pid of the process that ran it
 
 
 @task(name="scan-raw", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -29,14 +76,63 @@ def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: i
     return scan_raw(raw_dir, known, max_bytes)
 
 
-@task(name="process-batch", cache_policy=NO_CACHE)
-def process_batch(reports: list[Report], run_id: str) -> list[ProcessedDocument]:
+@task(name="process-batch", retries=0, cache_policy=NO_CACHE)
+def process_batch(reports: list[Report], run_id: str) -> ProcessedBatch:
     """Parse, extract and validate a batch of documents (no retries: a bad file stays bad)."""
-    return process_reports(reports, run_id)
+    seconds: dict[str, float] = {}
+    documents = process_reports(reports, run_id, seconds)
+    return ProcessedBatch(documents, seconds, f"{socket.gethostname()}:{os.getpid()}")
+
+
+def cached(task_, cache_dir: Path):
+    """task_ with its results cached in cache_dir, keyed on content (batch_cache_key).
+
+    Only a speed-up: the rows are re-stamped with the loading run, and loads are idempotent
+    without it. Results are read back from disk rather than kept in memory for the whole run.
+    """
+    return task_.with_options(
+        cache_policy=CacheKeyFnPolicy(cache_key_fn=batch_cache_key),
+        cache_expiration=CACHE_EXPIRATION,
+        persist_result=True,
+        result_storage=Path(cache_dir).resolve(),  # a Path: an unsaved local-file-system block
+        cache_result_in_memory=False,
+    )
 
 
 def _batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _processed(reports: list[Report], run_id: str, batch_size: int, cache_dir: Path | None
+               ) -> Iterator[tuple[ProcessedBatch, bool]]:
+    """(processed batch, whether it came from the cache), in order. A single batch runs in the
+    flow itself (nothing to fan out; a worker would only add start-up time); more batches go to
+    the task runner at once."""
+    task_ = cached(process_batch, cache_dir) if cache_dir else process_batch
+    batches = _batches(reports, batch_size)
+    if len(batches) == 1:
+        state = task_(batches[0], run_id, return_state=True)
+        yield state.result(), state.name == "Cached"
+        return
+    futures = [task_.submit(batch, run_id) for batch in batches]
+    for i, future in enumerate(futures):
+        batch = future.result()
+        yield batch, future.state.name == "Cached"
+        futures[i] = None  # let the loaded batch be freed
+
+
+def _timed(items: Iterator, seconds: dict[str, float], key: str) -> Iterator:
+    """items, adding the time spent getting each one to seconds[key]."""
+    items = iter(items)
+    while True:
+        started = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        finally:
+            seconds[key] += time.perf_counter() - started
+        yield item
 
 
 class _Progress:
@@ -67,26 +163,53 @@ def ingest_reports(
     batch_size: int = _DEFAULTS.batch_size,
     wait_seconds: float = 0.0,
     show_progress: bool = False,
+    cache: bool = True,
 ) -> dict:
-    """Load every report in raw_dir into the warehouse; unchanged files are skipped."""
+    """Load every report in raw_dir into the warehouse; unchanged files are skipped.
+
+    With cache, processed batches are cached by content in cache/ next to the warehouse.
+    """
+    clock = time.perf_counter
+    started = clock()
+    logger = get_run_logger()
     run_id = flow_run.get_id() or str(uuid.uuid4())
-    con = load.connect(Path(warehouse), wait_seconds=wait_seconds)
-    counts = {"files": 0, "loaded": 0, "skipped": 0, "rejected": 0, "sections": 0, "paragraphs": 0,
-              "figures": 0, "rejections": 0}
+    warehouse = Path(warehouse)
+
+    def notify(message: str) -> None:
+        if show_progress:
+            print(f"esg run: {message}", file=sys.stderr, flush=True)
+        logger.info(message)
+
+    con = load.connect(warehouse, wait_seconds=wait_seconds, notify=notify)
+    counts = {"files": 0, "loaded": 0, "skipped": 0, "rejected": 0, "missing": 0, "from_cache": 0,
+              "sections": 0, "paragraphs": 0, "figures": 0, "rejections": 0}
+    seconds = {"scan": 0.0, "parse_extract": 0.0, "validate": 0.0, "wait": 0.0, "load": 0.0}
+    workers: set[str] = set()
     try:
         load.start_run(con, run_id, str(raw_dir))
         scan = scan_raw_task(Path(raw_dir), load.known_documents(con), max_bytes)
+        seconds["scan"] = clock() - started
         counts["files"], counts["skipped"] = len(scan.files), len(scan.unchanged)
+        counts["missing"] = len(load.missing_documents(con, set(scan.files)))
         load.mark_seen(con, scan.unchanged, run_id)
         for err in scan.rejected:
             load.record_file_rejection(con, rejection(run_id, err.source_path, None, "documents", err.check, err.reason))
             counts["rejected"] += 1
             counts["rejections"] += 1
         progress = _Progress(len(scan.reports), show_progress)
-        futures = [process_batch.submit(batch, run_id) for batch in _batches(scan.reports, batch_size)]
-        for future in futures:
-            for doc in future.result():
+        cache_dir = warehouse.parent / "cache" if cache else None
+        # "wait": for the workers, and to read their results back
+        for batch, from_cache in _timed(_processed(scan.reports, run_id, batch_size, cache_dir), seconds, "wait"):
+            if from_cache:
+                counts["from_cache"] += len(batch.documents)
+            else:
+                workers.add(batch.worker)
+                for key, value in batch.seconds.items():
+                    seconds[key] += value
+            for doc in batch.documents:
+                loading = clock()
                 written = load.load_document(con, doc, run_id)
+                seconds["load"] += clock() - loading
                 counts["loaded" if written["documents"] else "rejected"] += 1
                 for table in ("sections", "paragraphs", "figures", "rejections"):
                     counts[table] += written[table]
@@ -97,4 +220,48 @@ def ingest_reports(
         raise
     finally:
         con.close()
-    return {"run_id": run_id, "warehouse": str(warehouse), **counts}
+    seconds["flow"] = clock() - started
+    logger.info(f"{counts['files']} file(s): {counts['loaded']} loaded, {counts['skipped']} unchanged, "
+                f"{counts['rejected']} rejected, {counts['missing']} gone from {raw_dir}; "
+                f"{counts['figures']} figures written to {warehouse}")
+    return {"run_id": run_id, "warehouse": str(warehouse), **counts, "workers": sorted(workers),
+            "seconds": seconds}
+
+
+def make_task_runner(kind: str, dask_address: str | None = None, workers: int | None = None):
+    """The Prefect task runner that process-batch tasks fan out on.
+
+    processes: a local process pool (one worker per core); threads: a thread pool (one core,
+    Python's GIL); dask: prefect-dask's DaskTaskRunner on the cluster at dask_address, or on a
+    local cluster of single-threaded worker processes.
+    """
+    workers = workers or os.cpu_count() or 1
+    if kind == "processes":
+        return ProcessPoolTaskRunner(max_workers=workers)
+    if kind == "threads":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "processes": True,
+                                              "threads_per_worker": 1, "dashboard_address": None})
+    raise ValueError(f"unknown task runner {kind!r}; choose one of {', '.join(TASK_RUNNERS)}")
+
+
+def run_ingest(settings: Settings, *, wait_seconds: float = 0.0, show_progress: bool = False,
+               api: RunAPI | None = None) -> dict:
+    """What `esg run` does: ingest_reports on the task runner the settings name.
+
+    api: the Prefect API to report to, if the caller started it early (see flows.prefect_api).
+    """
+    runner = make_task_runner(settings.task_runner, settings.dask_address)
+    # Results cached on a remote Dask worker's disk could not be read back here.
+    cache = not (settings.task_runner == "dask" and settings.dask_address)
+    with (api or RunAPI(settings.task_runner)).active():
+        summary = ingest_reports.with_options(task_runner=runner)(
+            raw_dir=settings.raw_dir, warehouse=settings.warehouse, max_bytes=settings.max_bytes,
+            batch_size=settings.batch_size, wait_seconds=wait_seconds, show_progress=show_progress,
+            cache=cache)
+    return {**summary, "task_runner": settings.task_runner}

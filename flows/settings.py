@@ -1,4 +1,4 @@
-"""The one settings object: paths, limits and schedule shared by the CLI and the deployment."""
+"""The one settings object: paths, limits, schedule and task runner shared by the CLI and the deployment."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+TASK_RUNNERS = ("processes", "threads", "dask")
 
 
 @dataclass(frozen=True)
@@ -18,18 +19,31 @@ class Settings:
     max_bytes: int = 64 * 1024 * 1024  # larger files are rejected with a reason, not loaded
     cron: str = "0 * * * *"
     batch_size: int = 25  # documents per Prefect task: task runs cost tens of ms each
+    task_runner: str = "processes"  # where batches run: see flows.pipeline.make_task_runner
+    dask_address: str | None = None  # an existing Dask scheduler; None starts a local cluster
+    serve_wait_seconds: float = 600.0  # a scheduled run waits this long for a busy warehouse
+    prefect_port: int = 4200  # where `esg serve` starts a Prefect server when PREFECT_API_URL is unset
 
     @property
     def exports_dir(self) -> Path:
         return self.warehouse.parent / "exports"
 
+    @property
+    def cache_dir(self) -> Path:
+        """Prefect task results cached by content (a speed-up only; safe to delete)."""
+        return self.warehouse.parent / "cache"
+
     @classmethod
     def from_env(cls) -> "Settings":
-        """Defaults, overridden by ESG_RAW_DIR / ESG_WAREHOUSE / ESG_MAX_BYTES / ESG_CRON."""
+        """Defaults, overridden by ESG_RAW_DIR / ESG_WAREHOUSE / ESG_MAX_BYTES / ESG_CRON /
+        ESG_TASK_RUNNER / ESG_DASK_ADDRESS / ESG_PREFECT_PORT."""
         base = cls()
         return cls(
             raw_dir=Path(os.environ.get("ESG_RAW_DIR", base.raw_dir)),
             warehouse=Path(os.environ.get("ESG_WAREHOUSE", base.warehouse)),
             max_bytes=int(os.environ.get("ESG_MAX_BYTES", base.max_bytes)),
             cron=os.environ.get("ESG_CRON", base.cron),
+            task_runner=os.environ.get("ESG_TASK_RUNNER", base.task_runner),
+            dask_address=os.environ.get("ESG_DASK_ADDRESS") or base.dask_address,
+            prefect_port=int(os.environ.get("ESG_PREFECT_PORT", base.prefect_port)),
         )

@@ -15,7 +15,13 @@ REJECTION_COLUMNS = list(TABLES["rejections"][0].to_schema().columns)
 
 def rejection(run_id: str, source_path: str, document_id: str | None, table_name: str, check: str,
               reason: str, row: dict | None = None) -> dict:
-    """One rejections row; its id is stable for the same source, table, check and row."""
+    """One rejections row; its id is stable for the same source, table, check and row.
+
+    The row's run_id is left out of row_json (the rejection carries its own), so the same bad
+    row gets the same id in every run.
+    """
+    if row is not None:
+        row = {k: v for k, v in row.items() if k != "run_id"}
     row_json = json.dumps(row, default=str, sort_keys=True, ensure_ascii=False) if row is not None else None
     key = "\x1f".join([source_path, table_name, check, row_json or ""])
     return {

@@ -60,3 +60,97 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("answer-key scores (extract_figures vs tests/data)")
         for line in scores:
             terminalreporter.write_line(line)
+
+# --- real `esg` processes, for the fault tests (kill, concurrency, serve, scale-out) ------------
+
+import os  # noqa: E402
+import queue  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+SMALL_REPORT = """Sub header: Emissions
+Paragraph 1: In FY2023 we cut Scope 1 emissions by {a}% to {b} tCO2e.
+
+Paragraph 2: Renewable electricity reached {c} million kWh.
+
+Sub header: People
+Paragraph 1: We trained {d} employees for {e} hours on average.
+
+Paragraph 2: Volunteers gave {f} hours in {g} communities.
+"""
+
+
+def write_small_reports(raw_dir: Path, n: int) -> list[str]:
+    """n small distinct reports (7 figures each) in raw_dir; their names, in load order."""
+    names = []
+    for i in range(n):
+        name = f"report_{i:03d}.txt"
+        values = {k: 10 + i + j for j, k in enumerate("abcdefg")}
+        (raw_dir / name).write_text(SMALL_REPORT.format(**values), encoding="utf-8")
+        names.append(name)
+    return names
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_harness) -> str:
+    """The test Prefect API, for `esg` subprocesses (saves each one starting its own)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
+def esg_env(api_url: str | None = None, **extra: str) -> dict[str, str]:
+    """A user's environment (no PREFECT_ settings of ours), optionally pointed at a Prefect API."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ESG_"))}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    env.update(extra)
+    return env
+
+
+def start_esg(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+    """`esg ARGS` as a process in its own session (so a test can kill it and its children)."""
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc.stderr_lines = queue.Queue()
+    proc.stderr_seen = []
+
+    def pump():
+        for line in proc.stderr:
+            proc.stderr_lines.put(line)
+        proc.stderr_lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return proc
+
+
+def wait_for_stderr(proc: subprocess.Popen, pattern: str, timeout: float = 180) -> str:
+    """The first stderr line of proc matching pattern; fails if proc ends or time runs out first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = proc.stderr_lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        proc.stderr_seen.append(line)
+        if re.search(pattern, line):
+            return line
+    raise AssertionError(f"no stderr line matching {pattern!r}; saw: {''.join(proc.stderr_seen)[-2000:]}")
+
+
+def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
+    """(exit code, stdout, rest of stderr) once proc ends."""
+    proc.wait(timeout=timeout)  # esg prints a screenful at most: its stdout pipe cannot fill
+    out = proc.stdout.read()
+    rest = []
+    while True:
+        line = proc.stderr_lines.get(timeout=10)
+        if line is None:
+            break
+        rest.append(line)
+    return proc.returncode, out, "".join(proc.stderr_seen + rest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,7 +101,7 @@ def test_run_without_raw_dir_says_what_to_do(tmp_path):
     assert result.returncode == 1 and "nowhere: no such directory" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "query", "export"])
+@pytest.mark.parametrize("command", ["run", "query", "export", "prune", "serve", "bench"])
 def test_every_command_has_help_with_an_example(command):
     result = esg(command, "--help", cwd=ROOT)
     assert result.returncode == 0 and "Example:" in result.stdout and "--warehouse" in result.stdout
@@ -123,3 +124,53 @@ def test_bench_prints_throughput_memory_and_the_quantulum3_ratio(tmp_path, shipp
     assert int(runs) == 2 and float(mb_s) > 0 and int(figures) > 0 and float(peak) > 0
     assert "x the throughput of quantulum3" in result.stdout
     assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+
+def test_prune_removes_what_left_raw_and_says_so(tmp_path, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg, write_small_reports
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_small_reports(raw, 3)
+    (raw / "empty.txt").write_bytes(b"")
+    env = esg_env(prefect_api_url)
+    run = lambda *args: finish(start_esg(*args, cwd=tmp_path, env=env))  # noqa: E731
+    assert run("run")[0] == 0
+    (raw / "report_001.txt").unlink()
+    (raw / "empty.txt").unlink()
+    code, out, err = run("run")
+    assert code == 0 and "1 document(s) no longer in raw/: rows kept" in out and "`esg prune`" in out, err
+
+    code, out, _ = run("prune", "--dry-run")
+    assert code == 0 and "would remove report_001.txt (document " in out and "last seen by run" in out
+    assert "would remove 1 document(s), 1 rejection(s) of 1 file(s)" in out
+    code, out, _ = run("prune")
+    assert code == 0 and "removed report_001.txt" in out
+    assert "removed 1 document(s), 1 rejection(s) of 1 file(s) gone from raw/, and the processing cache" in out
+    code, out, _ = run("query", "select source_path from documents order by 1", "--format", "csv")
+    assert out.splitlines() == ["source_path", "report_000.txt", "report_002.txt"]
+    assert not (tmp_path / "warehouse" / "cache").exists()
+
+    (raw / "report_000.txt").unlink()
+    (raw / "report_002.txt").unlink()
+    code, _, err = run("prune")
+    assert code == 1 and "holds none of the warehouse's 2 documents; is --raw right?" in err
+
+
+def test_run_on_a_local_dask_cluster(tmp_path, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg, write_small_reports
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_small_reports(raw, 30)  # two batches of 25, so there is something to fan out
+    proc = start_esg("run", "--task-runner", "dask", cwd=tmp_path, env=esg_env(prefect_api_url))
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert "30 loaded, 0 unchanged, 0 rejected" in out and "210 figures" in out
+    assert re.search(r"processed in [12] worker process\(es\) \(dask task runner\)", out), out
+    assert "Traceback" not in out + err and "distributed" not in err
+
+
+def test_dask_address_needs_the_dask_runner(tmp_path):
+    (tmp_path / "raw").mkdir()
+    result = esg("run", "--dask-address", "tcp://127.0.0.1:8786", cwd=tmp_path)
+    assert result.returncode == 1 and "--dask-address needs --task-runner dask" in result.stderr

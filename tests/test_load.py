@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
+import duckdb
 import pytest
 
 from flows import load
@@ -42,10 +46,10 @@ def test_failed_load_rolls_back_to_before_the_document(warehouse, monkeypatch):
     before = con.execute("SELECT * FROM figures").fetchall()
     original = load._insert
 
-    def crash_on_figures(con_, table, df):
+    def crash_on_figures(con_, table, df, *stamp):
         if table == "figures":
             raise RuntimeError("disk on fire")
-        original(con_, table, df)
+        original(con_, table, df, *stamp)
 
     monkeypatch.setattr(load, "_insert", crash_on_figures)
     with pytest.raises(RuntimeError):
@@ -114,3 +118,167 @@ def test_rows_failing_pandera_land_in_the_rejections_table(warehouse, monkeypatc
     assert "astrology" in reason and json.loads(row)["surface"] == "12"
     text = con.execute("SELECT text FROM documents").fetchone()[0]
     assert text[start:start + 2] == "12"
+
+def _v0_warehouse(path, drop: dict[str, set[str]]):
+    """A warehouse as written before schema versions: no schema_info, some columns missing."""
+    from schemas import TABLES
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    for table in TABLES:
+        lines = [line for line in load.table_ddl(table).splitlines()
+                 if not any(f'"{column}"' in line for column in drop.get(table, ()))]
+        con.execute("\n".join(lines).replace(",\n)", "\n)"))
+    return con
+
+
+def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
+    from schemas import TABLES
+
+    con = _v0_warehouse(warehouse, {"documents": {"first_seen_run_id", "last_seen_run_id"},
+                                    "runs": {"n_documents_skipped"}})
+    con.execute("INSERT INTO documents VALUES ('0123456789abcdef', 'a.txt', ?, 3, 'abc', 'run-0')", ["f" * 64])
+    con.execute("INSERT INTO runs VALUES ('run-0', now(), now(), 'completed', 'raw', 1, 1, 0, 0, 0, 0, 0, NULL)")
+    con.close()
+
+    with pytest.raises(load.WarehouseError, match=r"version 0 is older .* run `esg run` once to migrate it"):
+        load.connect(warehouse, read_only=True)
+    told = []
+    con = load.connect(warehouse, notify=told.append)
+    assert load.schema_version(con) == 1
+    for table, (model, _) in TABLES.items():
+        assert [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()] == list(model.to_schema().columns)
+    assert con.execute("SELECT source_path, first_seen_run_id, loaded_run_id, last_seen_run_id FROM documents"
+                       ).fetchall() == [("a.txt", "run-0", "run-0", "run-0")]
+    assert con.execute("SELECT status, n_documents_skipped FROM runs").fetchall() == [("completed", 0)]
+    assert told == [f"{warehouse}: migrated to schema version 1 (documents: added first_seen_run_id, "
+                    "last_seen_run_id; runs: added n_documents_skipped)"]
+    con.close()
+    load.connect(warehouse, read_only=True).close()  # readable as a current warehouse now
+
+
+def test_a_migration_that_cannot_work_changes_nothing_and_says_what_to_do(warehouse):
+    con = _v0_warehouse(warehouse, {"figures": {"figure_id"}})
+    con.close()
+    with pytest.raises(load.WarehouseError, match="figures has no figure_id column.*rebuild it from raw/"):
+        load.connect(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert "schema_info" not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert "figure_id" not in [r[0] for r in con.execute("DESCRIBE figures").fetchall()]
+
+
+def test_prune_removes_only_documents_whose_file_is_gone_in_one_transaction(warehouse):
+    con = load.connect(warehouse)
+    load.load_document(con, _doc("keep.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
+    load.load_document(con, _doc("gone.txt", "Sub header: S\nWe planted 40 trees.\n"), "run-1")
+    load.record_file_rejection(con, {"rejection_id": "r1", "run_id": "run-1", "source_path": "old.txt",
+                                     "document_id": None, "table_name": "documents", "check": "empty_file",
+                                     "reason": "empty", "char_start": None, "char_end": None, "row_json": None})
+    dry = load.prune(con, {"keep.txt"}, dry_run=True)
+    assert [d[0] for d in dry["documents"]] == ["gone.txt"] and _counts(con)["documents"] == 2
+    removed = load.prune(con, {"keep.txt"})
+    assert [(d[0], d[2], d[3]) for d in removed["documents"]] == [("gone.txt", "run-1", 4)]
+    assert removed["rejection_files"] == ["old.txt"]
+    assert con.execute("SELECT source_path FROM documents").fetchall() == [("keep.txt",)]
+    assert con.execute("SELECT count(*) FROM figures f JOIN documents d USING (document_id) "
+                       "WHERE d.source_path = 'gone.txt'").fetchone()[0] == 0
+    assert _counts(con)["rejections"] == 0
+
+
+# --- real processes: a killed run, two runs at once -------------------------------------------
+
+def _expected_counts(raw_dir, names):
+    """Rows each document should have once loaded, from processing it here."""
+    reports = [decode_report(n, (raw_dir / n).read_bytes(), 10**6) for n in names]
+    return {doc.source_path: tuple(len(doc.tables[t]) for t in ("sections", "paragraphs", "figures"))
+            for doc in process_reports(reports, "expected")}
+
+
+def _loaded_counts(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT d.source_path,
+                   (SELECT count(*) FROM sections s WHERE s.document_id = d.document_id),
+                   (SELECT count(*) FROM paragraphs p WHERE p.document_id = d.document_id),
+                   (SELECT count(*) FROM figures f WHERE f.document_id = d.document_id)
+            FROM documents d""").fetchall()
+        lineage = load.check_lineage(con)
+        runs = con.execute("SELECT run_id, status, message FROM runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+    return {r[0]: tuple(r[1:]) for r in rows}, lineage, runs
+
+
+def test_a_run_killed_mid_load_leaves_whole_documents_and_the_next_run_completes(
+        tmp_path, raw_dir, warehouse, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg, wait_for_stderr, write_small_reports
+
+    names = write_small_reports(raw_dir, 40)  # two batches: the second runs while the first loads
+    expected = _expected_counts(raw_dir, names)
+    victim = names[30]
+    run = start_esg("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), cwd=tmp_path,
+                    env=esg_env(prefect_api_url, ESG_TEST_STALL_BEFORE_COMMIT=victim))
+    try:
+        wait_for_stderr(run, f"holding the transaction of {victim}")
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)  # the run and every process it started
+        run.wait(timeout=30)
+    assert run.returncode == -signal.SIGKILL
+
+    loaded, lineage, runs = _loaded_counts(warehouse)
+    assert sorted(loaded) == names[:30]  # every document before the victim; not the victim
+    assert loaded == {name: expected[name] for name in names[:30]}  # each one whole
+    assert set(lineage.values()) == {0}, lineage
+    assert [status for _, status, _ in runs] == ["running"]  # killed: nobody could say otherwise
+
+    again = start_esg("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), cwd=tmp_path,
+                      env=esg_env(prefect_api_url))
+    code, out, err = finish(again)
+    assert code == 0, err
+    assert "10 loaded, 30 unchanged, 0 rejected" in out
+    loaded, lineage, runs = _loaded_counts(warehouse)
+    assert loaded == expected and set(lineage.values()) == {0}
+    assert [(status, message) for _, status, message in runs] == [
+        ("failed", "did not finish: the process was killed or crashed"), ("completed", None)]
+
+
+def test_two_runs_at_once_one_waits_one_is_told_and_the_warehouse_is_intact(
+        tmp_path, raw_dir, warehouse, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg, wait_for_stderr, write_small_reports
+
+    names = write_small_reports(raw_dir, 8)
+    release = tmp_path / "release"
+    args = ("run", "--raw", str(raw_dir), "--warehouse", str(warehouse))
+    first = start_esg(*args, cwd=tmp_path, env=esg_env(
+        prefect_api_url, ESG_TEST_STALL_BEFORE_COMMIT=names[3], ESG_TEST_STALL_RELEASE=str(release)))
+    try:
+        wait_for_stderr(first, f"holding the transaction of {names[3]}")
+        impatient = start_esg(*args, cwd=tmp_path, env=esg_env(prefect_api_url))
+        patient = start_esg(*args, "--wait", "240", cwd=tmp_path, env=esg_env(prefect_api_url))
+        code, out, err = finish(impatient)
+        assert code == 1 and out == ""
+        assert err.strip().splitlines() == [
+            f"esg run: error: {warehouse}: the warehouse is in use by another process (PID {first.pid}), most "
+            "likely another `esg run`; wait for it to finish, pass --wait SECONDS, or use another --warehouse"]
+        wait_for_stderr(patient, r"in use by another process .*waiting up to 240 s")
+    finally:
+        release.touch()
+    code, out, err = finish(first)
+    assert code == 0 and "8 loaded, 0 unchanged" in out, err
+    code, out, err = finish(patient)
+    assert code == 0 and "0 loaded, 8 unchanged" in out, err
+    loaded, lineage, runs = _loaded_counts(warehouse)
+    assert loaded == _expected_counts(raw_dir, names) and set(lineage.values()) == {0}
+    assert [status for _, status, _ in runs] == ["completed", "completed"]
+
+
+def test_missing_values_load_as_null_not_nan(warehouse):
+    con = load.connect(warehouse)
+    doc = _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n")
+    figures = doc.tables["figures"]
+    assert figures["value_high"].isna().all() and figures["year"].isna().all() and figures["entity"].isna().all()
+    load.load_document(con, doc, "run-1")
+    assert con.execute("SELECT value_high IS NULL, year IS NULL, entity IS NULL, isnan(value) FROM figures"
+                       ).fetchall() == [(True, True, True, False)]
+    assert con.execute("SELECT title IS NULL, title_char_start IS NULL FROM sections").fetchall() == [(False, False)]

@@ -8,32 +8,11 @@ import duckdb
 import pytest
 
 from flows.export import export_parquet
+from flows.load import LINEAGE_CHECKS
 from flows.pipeline import ingest_reports
 from tests.conftest import SHIPPED_REPORT
 
-LINEAGE_SQL = {
-    "figure surface is the text at its offsets": """
-        SELECT count(*) FROM figures f JOIN documents d USING (document_id)
-        WHERE substr(d.text, f.char_start + 1, f.char_end - f.char_start) <> f.surface""",
-    "paragraph text is the text at its offsets": """
-        SELECT count(*) FROM paragraphs p JOIN documents d USING (document_id)
-        WHERE substr(d.text, p.char_start + 1, p.char_end - p.char_start) <> p.text""",
-    "section title is the text at its offsets": """
-        SELECT count(*) FROM sections s JOIN documents d USING (document_id)
-        WHERE s.title IS NOT NULL
-          AND substr(d.text, s.title_char_start + 1, s.title_char_end - s.title_char_start) <> s.title""",
-    "figure lies inside its paragraph": """
-        SELECT count(*) FROM figures f JOIN paragraphs p USING (paragraph_id)
-        WHERE f.char_start < p.char_start OR f.char_end > p.char_end OR f.section_id <> p.section_id""",
-    "paragraph lies inside its section": """
-        SELECT count(*) FROM paragraphs p JOIN sections s USING (section_id)
-        WHERE p.char_start < s.char_start OR p.char_end > s.char_end OR p.document_id <> s.document_id""",
-    "section lies inside its document": """
-        SELECT count(*) FROM sections s JOIN documents d USING (document_id)
-        WHERE s.char_start < 0 OR s.char_end > d.n_chars""",
-    "no orphan figure": """
-        SELECT count(*) FROM figures f LEFT JOIN paragraphs p USING (paragraph_id) WHERE p.paragraph_id IS NULL""",
-}
+LINEAGE_SQL = LINEAGE_CHECKS  # the README's lineage queries, and a few more
 
 
 @pytest.fixture
@@ -110,3 +89,122 @@ def test_changed_file_replaces_its_rows_in_place(loaded, raw_dir, warehouse):
         "SELECT f.surface, f.year FROM figures f JOIN documents d USING (document_id) "
         "WHERE d.source_path = 'notes ünïcode.txt'").fetchall() == [("3 megalitres", 2025)]
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+
+
+# --- bad input and re-runs: every file loads correctly or is rejected with why; the rest load ----
+
+def test_every_kind_of_bad_file_is_loaded_or_rejected_and_the_others_load(raw_dir, warehouse, prefect_harness):
+    shutil.copy(SHIPPED_REPORT, raw_dir / SHIPPED_REPORT.name)
+    (raw_dir / "empty.txt").write_bytes(b"")
+    (raw_dir / "blank.txt").write_bytes(b" \r\n\t\n")
+    (raw_dir / "scan.txt").write_bytes(b"%PDF-1.7\n\x00\x01binary")
+    (raw_dir / "latin1.txt").write_bytes("Sub header: Eau\nNous avons \u00e9conomis\u00e9 5 m3.\n".encode("latin-1"))
+    with open(raw_dir / "huge.txt", "wb") as f:  # 200 MB, sparse: rejected on its size, never read
+        f.truncate(200 * 1024 * 1024)
+    (raw_dir / "no headers.txt").write_text("Intro line.\n\nWe recycled 120 tonnes of packaging in 2023.\n",
+                                            encoding="utf-8")
+    (raw_dir / "windows bom.txt").write_bytes(
+        "\ufeffSub header: Energy\r\nParagraph 1: We used 540 million kWh in FY2023.\r\n\r\n"
+        "Paragraph 2: Solar gave 12% of it.\r\n".encode("utf-8"))
+    (raw_dir / "rapport d\u2019\u00e9t\u00e9 \u6c34.txt").write_text("Sub header: Water\nWe saved 3 megalitres.\n",
+                                                          encoding="utf-8")
+    (raw_dir / "~copy.txt").write_bytes((raw_dir / "no headers.txt").read_bytes())
+
+    summary = ingest_reports(raw_dir=raw_dir, warehouse=warehouse)
+    (raw_dir / "huge.txt").unlink()
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rejected = dict(con.execute('SELECT source_path, "check" FROM rejections WHERE table_name = \'documents\'').fetchall())
+    assert rejected == {"empty.txt": "empty_file", "blank.txt": "empty_file", "scan.txt": "binary_file",
+                        "latin1.txt": "not_utf8", "huge.txt": "too_large", "~copy.txt": "duplicate_content"}
+    reasons = dict(con.execute("SELECT source_path, reason FROM rejections").fetchall())
+    assert "209,715,200 bytes is over the 67,108,864-byte limit" in reasons["huge.txt"]
+    assert "not UTF-8 at byte 27 (line 2, 0xe9)" in reasons["latin1.txt"]
+    assert "same content as no headers.txt" in reasons["~copy.txt"]
+    loaded = {r[0] for r in con.execute("SELECT source_path FROM documents").fetchall()}
+    assert loaded == {SHIPPED_REPORT.name, "no headers.txt", "windows bom.txt", "rapport d\u2019\u00e9t\u00e9 \u6c34.txt"}
+    assert (summary["files"], summary["loaded"], summary["rejected"]) == (10, 4, 6)
+    for name, sql in LINEAGE_CHECKS.items():
+        assert con.execute(sql).fetchone()[0] == 0, name
+
+    # no `Sub header:` at all: one implicit section, untitled, holding both paragraphs
+    assert con.execute("""SELECT s.title, s.char_start, count(p.paragraph_id) FROM sections s
+        JOIN documents d USING (document_id) JOIN paragraphs p USING (section_id)
+        WHERE d.source_path = 'no headers.txt' GROUP BY ALL""").fetchall() == [(None, 0, 2)]
+    # BOM dropped, CRLF kept in the text, titles and offsets still exact
+    text, n_chars = con.execute("SELECT text, n_chars FROM documents WHERE source_path = 'windows bom.txt'").fetchone()
+    assert not text.startswith("\ufeff") and "\r\n" in text and n_chars == len(text)
+    assert con.execute("""SELECT title FROM sections JOIN documents USING (document_id)
+        WHERE source_path = 'windows bom.txt'""").fetchall() == [("Energy",)]
+    assert sorted(con.execute("""SELECT surface FROM figures JOIN documents USING (document_id)
+        WHERE source_path = 'windows bom.txt'""").fetchall()) == [("12%",), ("540 million kWh",)]
+    (n_files, n_loaded, n_rejected, status), = con.execute(
+        "SELECT n_files, n_documents_loaded, n_documents_rejected, status FROM runs").fetchall()
+    assert (n_files, n_loaded, n_rejected, status) == (10, 4, 6, "completed")
+
+
+def test_skipped_files_are_counted_and_removed_files_keep_their_rows(raw_dir, warehouse, prefect_harness):
+    (raw_dir / "a.txt").write_text("Sub header: A\nWe gave 300 meals.\n", encoding="utf-8")
+    (raw_dir / "b.txt").write_text("Sub header: B\nWe planted 40 trees.\n", encoding="utf-8")
+    first = ingest_reports(raw_dir=raw_dir, warehouse=warehouse)
+    (raw_dir / "b.txt").unlink()
+    second = ingest_reports(raw_dir=raw_dir, warehouse=warehouse)
+    assert (second["loaded"], second["skipped"], second["missing"]) == (0, 1, 1)
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT run_id, n_documents_loaded, n_documents_skipped FROM runs ORDER BY started_at"
+                       ).fetchall() == [(first["run_id"], 2, 0), (second["run_id"], 0, 1)]
+    assert con.execute("SELECT source_path, loaded_run_id, last_seen_run_id FROM documents ORDER BY 1").fetchall() == [
+        ("a.txt", first["run_id"], second["run_id"]),  # still there: seen by the second run
+        ("b.txt", first["run_id"], first["run_id"]),   # gone from raw/: rows kept, last seen by the first
+    ]
+    assert con.execute("SELECT count(*) FROM figures f JOIN documents d USING (document_id) "
+                       "WHERE d.source_path = 'b.txt'").fetchone()[0] == 1
+
+
+def test_cached_processing_is_restamped_with_the_run_that_loads_it(raw_dir, warehouse, prefect_harness):
+    from flows.pipeline import make_task_runner
+
+    for i in range(3):
+        (raw_dir / f"r{i}.txt").write_text(f"Sub header: S\nWe gave {100 + i} meals.\n", encoding="utf-8")
+    threads = ingest_reports.with_options(task_runner=make_task_runner("threads", workers=2))
+    first = threads(raw_dir=raw_dir, warehouse=warehouse, batch_size=2)
+    assert (first["loaded"], first["from_cache"]) == (3, 0)
+    before = {p.name for p in (warehouse.parent / "cache").iterdir()}
+    assert len(before) == 2  # one cached result per batch
+
+    warehouse.unlink()  # a lost warehouse: rebuilt from raw/, processing reused from the cache
+    second = threads(raw_dir=raw_dir, warehouse=warehouse, batch_size=2)
+    assert (second["loaded"], second["from_cache"]) == (3, 3)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT DISTINCT loaded_run_id, first_seen_run_id FROM documents").fetchall() == [
+        (second["run_id"], second["run_id"])]
+    assert con.execute("SELECT DISTINCT run_id FROM figures").fetchall() == [(second["run_id"],)]
+    assert sorted(r[0] for r in con.execute("SELECT surface FROM figures").fetchall()) == ["100", "101", "102"]
+
+    (raw_dir / "r0.txt").write_text("Sub header: S\nWe gave 999 meals.\n", encoding="utf-8")
+    con.close()
+    third = threads(raw_dir=raw_dir, warehouse=warehouse, batch_size=2)
+    assert (third["loaded"], third["skipped"], third["from_cache"]) == (1, 2, 0)  # new content, new key
+
+
+def test_a_file_that_crashes_processing_is_rejected_and_the_others_load(monkeypatch):
+    from flows import process
+    from flows.read import decode_report
+
+    original = process.build_rows
+
+    def crash_on_b(report, run_id):
+        if report.source_path == "b.txt":
+            raise ZeroDivisionError("division by zero")
+        return original(report, run_id)
+
+    monkeypatch.setattr(process, "build_rows", crash_on_b)
+    reports = [decode_report(n, f"Sub header: S\nWe gave {i} meals.\n".encode(), 10**6)
+               for i, n in enumerate(["a.txt", "b.txt", "c.txt"], start=1)]
+    a, b, c = process.process_reports(reports, "run-1")
+    assert len(a.tables["figures"]) == 1 and len(c.tables["figures"]) == 1
+    assert len(b.tables["documents"]) == 0
+    (r,) = b.rejections
+    assert (r["source_path"], r["check"]) == ("b.txt", "processing_error")
+    assert "ZeroDivisionError: division by zero" in r["reason"]

@@ -1,0 +1,34 @@
+"""esg bench --scale: varied documents, the full flow, figures printed and checked."""
+
+from __future__ import annotations
+
+import re
+
+from flows.bench_scale import vary_report
+from flows.parse import parse_document
+from tests.conftest import esg_env, finish, start_esg
+
+
+def test_generated_documents_differ_but_keep_the_report_shape(shipped_text):
+    a, b = vary_report(shipped_text, 1), vary_report(shipped_text, 2)
+    assert a != b and a != shipped_text
+    sections_a, paragraphs_a = parse_document(a)
+    sections_0, paragraphs_0 = parse_document(shipped_text)
+    assert sorted(s.title for s in sections_a) == sorted(s.title for s in sections_0)
+    assert len(paragraphs_a) == len(paragraphs_0) + 1  # the appended id line
+    assert re.search(r"Benchmark copy [a-z]+\.\n$", a)
+    assert vary_report(shipped_text, 1) == a  # reproducible
+
+
+def test_bench_scale_runs_the_flow_and_checks_what_it_loaded(tmp_path, prefect_api_url):
+    proc = start_esg("bench", "--scale", "30", cwd=tmp_path, env=esg_env(prefect_api_url))
+    code, out, err = finish(proc)
+    assert code == 0, out + err
+    assert "generated 30 documents" in out
+    assert re.search(r"first run: +[\d.]+ s end to end: [\d.]+ documents/s, [\d.]+ MB/s, [\d,]+ figures/s; "
+                     r"peak memory [\d.]+ GB", out), out
+    assert re.search(r"where it went: .*parse\+extract [\d.]+ s and validate [\d.]+ s of CPU in \d worker "
+                     r"process\(es\); the flow process waited [\d.]+ s .* loaded for [\d.]+ s", out)
+    assert re.search(r"unchanged re-run: +[\d.]+ s \(30 unchanged, 0 loaded\)", out)
+    assert "check: 30/30 documents loaded" in out and "lineage: 9/9 SQL checks hold" in out
+    assert "FAILED" not in out and "Traceback" not in err
