@@ -130,6 +130,7 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 _FILL = {
     ("documents", "first_seen_run_id"): '"loaded_run_id"',
     ("documents", "last_seen_run_id"): '"loaded_run_id"',
+    ("documents", "code_version"): "''",  # made by an unknown version: processed again next run
 }
 
 
@@ -183,8 +184,15 @@ def _migrate_0_to_1(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
 
 
 # MIGRATIONS[v] brings a version-v warehouse to version v + 1, inside one transaction.
+def _migrate_1_to_2(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
+    """Version 2 adds documents.code_version; existing documents get '' and so are processed
+    again, by the current code, on the next run."""
+    return _conform_tables(con, path)
+
+
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection, Path | str], list[str]]] = {
     0: _migrate_0_to_1,
+    1: _migrate_1_to_2,
 }
 
 
@@ -271,9 +279,18 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame,
     con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _esg_rows")
 
 
-def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    """source_path -> (document_id, sha256) of every document in the warehouse."""
-    rows = con.execute("SELECT source_path, document_id, sha256 FROM documents").fetchall()
+def known_documents(con: duckdb.DuckDBPyConnection, code_version: str | None = None
+                    ) -> dict[str, tuple[str, str]]:
+    """source_path -> (document_id, sha256) of the documents in the warehouse.
+
+    With code_version, only documents whose rows that version of the processing code made: the
+    others count as changed, so a run after an upgrade processes them again.
+    """
+    if code_version is None:
+        rows = con.execute("SELECT source_path, document_id, sha256 FROM documents").fetchall()
+    else:
+        rows = con.execute("SELECT source_path, document_id, sha256 FROM documents WHERE code_version = ?",
+                           [code_version]).fetchall()
     return {path: (doc_id, sha) for path, doc_id, sha in rows}
 
 

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib import metadata
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -29,28 +28,10 @@ from flows.process import ProcessedDocument, process_reports
 from flows.read import Report, Scan, scan_raw
 from flows.settings import TASK_RUNNERS, Settings
 from flows.validate import rejection
+from flows.version import CODE_VERSION
 
 _DEFAULTS = Settings()
-_ROOT = Path(__file__).resolve().parents[1]
-# What a processed batch depends on besides its files: change any of it and cached batches are stale.
-_PROCESSING_CODE = ("flows/read.py", "flows/parse.py", "flows/extract.py", "flows/process.py",
-                    "flows/validate.py", "schemas/*.py")
-_PROCESSING_LIBRARIES = ("pandas", "pandera", "pint")
 CACHE_EXPIRATION = timedelta(days=7)
-
-
-def code_version() -> str:
-    """Hash of the processing code and the versions of the libraries it leans on."""
-    digest = hashlib.sha256()
-    for pattern in _PROCESSING_CODE:
-        for path in sorted(_ROOT.glob(pattern)):
-            digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in _PROCESSING_LIBRARIES:
-        digest.update(f"{name}=={metadata.version(name)}".encode())
-    return digest.hexdigest()[:16]
-
-
-CODE_VERSION = code_version()
 
 
 def batch_cache_key(context, parameters: dict) -> str:
@@ -187,7 +168,7 @@ def ingest_reports(
     workers: set[str] = set()
     try:
         load.start_run(con, run_id, str(raw_dir))
-        scan = scan_raw_task(Path(raw_dir), load.known_documents(con), max_bytes)
+        scan = scan_raw_task(Path(raw_dir), load.known_documents(con, CODE_VERSION), max_bytes)
         seconds["scan"] = clock() - started
         counts["files"], counts["skipped"] = len(scan.files), len(scan.unchanged)
         counts["missing"] = len(load.missing_documents(con, set(scan.files)))

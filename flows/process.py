@@ -11,6 +11,7 @@ from flows.extract import extract_figures
 from flows.parse import parse_document
 from flows.read import Report
 from flows.validate import check_lineage, rejection, validate_table
+from flows.version import CODE_VERSION
 from schemas import TABLES
 
 DATA_TABLES = ("documents", "sections", "paragraphs", "figures")
@@ -66,7 +67,7 @@ def build_rows(report: Report, run_id: str) -> dict[str, list[dict]]:
     document_row = {
         "document_id": doc_id, "source_path": report.source_path, "sha256": report.sha256,
         "n_chars": len(text), "text": text, "first_seen_run_id": run_id, "loaded_run_id": run_id,
-        "last_seen_run_id": run_id,
+        "last_seen_run_id": run_id, "code_version": CODE_VERSION,
     }
     return {"documents": [document_row], "sections": section_rows, "paragraphs": paragraph_rows,
             "figures": figure_rows}

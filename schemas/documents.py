@@ -16,6 +16,7 @@ class DocumentSchema(pa.DataFrameModel):
     first_seen_run_id: Series[str] = pa.Field(description="Run that first loaded this content.")
     loaded_run_id: Series[str] = pa.Field(description="Run that loaded the rows now in the warehouse.")
     last_seen_run_id: Series[str] = pa.Field(description="Latest run that found this file in the raw directory.")
+    code_version: Series[str] = pa.Field(description="Version of the processing code (parse, extract, validate, schemas and their libraries) that made this document's rows; a run with another version processes the file again.")
 
     @pa.dataframe_check(description="n_chars is the length of text")
     def n_chars_matches_text(cls, df):

@@ -86,7 +86,9 @@ def test_export_writes_parquet_and_manifest_identically_twice(project):
     manifest2 = json.loads((project / "warehouse" / "exports" / "manifest.json").read_text())
     assert first.returncode == second.returncode == 0
     assert manifest1 == manifest2
-    assert manifest1["schema_version"] == 1 and manifest1["run_id"]
+    from flows.settings import SCHEMA_VERSION
+
+    assert manifest1["schema_version"] == SCHEMA_VERSION and manifest1["run_id"]
     for entry in manifest1["tables"]:
         assert (project / "warehouse" / "exports" / entry["file"]).exists()
 

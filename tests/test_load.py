@@ -135,7 +135,9 @@ def _v0_warehouse(path, drop: dict[str, set[str]]):
 def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
     from schemas import TABLES
 
-    con = _v0_warehouse(warehouse, {"documents": {"first_seen_run_id", "last_seen_run_id"},
+    from flows.settings import SCHEMA_VERSION
+
+    con = _v0_warehouse(warehouse, {"documents": {"first_seen_run_id", "last_seen_run_id", "code_version"},
                                     "runs": {"n_documents_skipped"}})
     con.execute("INSERT INTO documents VALUES ('0123456789abcdef', 'a.txt', ?, 3, 'abc', 'run-0')", ["f" * 64])
     con.execute("INSERT INTO runs VALUES ('run-0', now(), now(), 'completed', 'raw', 1, 1, 0, 0, 0, 0, 0, NULL)")
@@ -145,14 +147,14 @@ def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
         load.connect(warehouse, read_only=True)
     told = []
     con = load.connect(warehouse, notify=told.append)
-    assert load.schema_version(con) == 1
+    assert load.schema_version(con) == SCHEMA_VERSION
     for table, (model, _) in TABLES.items():
         assert [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()] == list(model.to_schema().columns)
     assert con.execute("SELECT source_path, first_seen_run_id, loaded_run_id, last_seen_run_id FROM documents"
                        ).fetchall() == [("a.txt", "run-0", "run-0", "run-0")]
     assert con.execute("SELECT status, n_documents_skipped FROM runs").fetchall() == [("completed", 0)]
-    assert told == [f"{warehouse}: migrated to schema version 1 (documents: added first_seen_run_id, "
-                    "last_seen_run_id; runs: added n_documents_skipped)"]
+    assert told == [f"{warehouse}: migrated to schema version {SCHEMA_VERSION} (documents: added "
+                    "first_seen_run_id, last_seen_run_id, code_version; runs: added n_documents_skipped)"]
     con.close()
     load.connect(warehouse, read_only=True).close()  # readable as a current warehouse now
 
@@ -282,3 +284,20 @@ def test_missing_values_load_as_null_not_nan(warehouse):
     assert con.execute("SELECT value_high IS NULL, year IS NULL, entity IS NULL, isnan(value) FROM figures"
                        ).fetchall() == [(True, True, True, False)]
     assert con.execute("SELECT title IS NULL, title_char_start IS NULL FROM sections").fetchall() == [(False, False)]
+
+
+def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_again(warehouse):
+    from flows.version import CODE_VERSION
+
+    con = load.connect(warehouse)
+    load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
+    assert load.known_documents(con, CODE_VERSION).keys() == {"a.txt"}
+    con.execute("ALTER TABLE documents DROP COLUMN code_version")  # as version 1 wrote it
+    con.execute("UPDATE schema_info SET value = '1'")
+    con.close()
+    told = []
+    con = load.connect(warehouse, notify=told.append)
+    assert "documents: added code_version" in told[0]
+    assert con.execute("SELECT source_path, code_version FROM documents").fetchall() == [("a.txt", "")]
+    assert load.known_documents(con).keys() == {"a.txt"}
+    assert load.known_documents(con, CODE_VERSION) == {}  # made by an unknown version: processed again
