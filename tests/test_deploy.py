@@ -47,7 +47,7 @@ def test_serve_runs_on_its_schedule_and_picks_up_new_files(tmp_path, raw_dir, wa
     env = esg_env(None, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_RUNNER_POLL_FREQUENCY="1",
                   ESG_PREFECT_PORT=str(_free_port()))
     serve = start_esg("serve", "--interval", "5", "--raw", str(raw_dir), "--warehouse", str(warehouse),
-                      "--task-runner", "threads", cwd=tmp_path, env=env)
+                      cwd=tmp_path, env=env)
     try:
         first = _wait_for_run(warehouse, loaded=2)  # the first scheduled cycle loaded both files
         (raw_dir / "new report.txt").write_text("Sub header: Water\nWe saved 3 megalitres.\n", encoding="utf-8")
