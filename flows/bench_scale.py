@@ -77,7 +77,7 @@ def _timed_run(raw: Path, warehouse: Path) -> tuple[float, dict]:
     return wall, json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def _check(warehouse: Path, n: int) -> tuple[int, int, dict[str, int]]:
+def _check(warehouse: Path) -> tuple[int, int, dict[str, int]]:
     """(documents, figures, lineage check -> bad rows) in the benchmark warehouse."""
     from flows import load
 
@@ -128,7 +128,7 @@ def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
         last = reruns[-1][1]
         say(f"  unchanged re-run: {min(w for w, _ in reruns):6.1f} s ({last['skipped']:,} unchanged, "
             f"{last['loaded']} loaded" + (f"; runs: {times} s" if runs > 1 else "") + ")")
-        documents, figures, lineage = _check(wh, n)
+        documents, figures, lineage = _check(wh)
         held = sum(1 for bad in lineage.values() if bad == 0)
         ok = documents == n and first["loaded"] == n and held == len(lineage) and last["loaded"] == 0
         say(f"  check: {documents:,}/{n:,} documents loaded, {figures:,} figures, {first['rejected']} rejected; "
@@ -148,7 +148,7 @@ def _child(raw: str, warehouse: str) -> None:
     from flows.prefect_api import RunAPI
 
     settings = replace(Settings.from_env(), raw_dir=Path(raw), warehouse=Path(warehouse))
-    api = RunAPI(settings.task_runner)  # as `esg run`: the API boots while the pipeline imports
+    api = RunAPI()  # as `esg run`: the API boots while the pipeline imports
     from flows.pipeline import run_ingest
 
     print(json.dumps(run_ingest(settings, show_progress=True, api=api)))

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import flows
@@ -146,12 +147,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--dask-address needs --task-runner dask")
     from flows.prefect_api import RunAPI
 
-    api = RunAPI(args.task_runner)  # a temporary Prefect API boots while the pipeline imports
+    api = RunAPI()  # a temporary Prefect API boots while the pipeline imports
     from flows.pipeline import run_ingest
 
-    settings = Settings(raw_dir=args.raw, warehouse=args.warehouse, max_bytes=args.max_bytes,
-                        cron=DEFAULTS.cron, batch_size=DEFAULTS.batch_size, task_runner=args.task_runner,
-                        dask_address=args.dask_address)
+    settings = replace(DEFAULTS, raw_dir=args.raw, warehouse=args.warehouse, max_bytes=args.max_bytes,
+                       task_runner=args.task_runner, dask_address=args.dask_address)
     summary = run_ingest(settings, wait_seconds=args.wait, show_progress=True, api=api)
     print(render_summary(summary, args.raw))
     return 0
@@ -284,7 +284,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     verb = "would remove" if args.dry_run else "removed"
     for source_path, document_id, last_seen, rows in removed["documents"]:
         print(f"  {verb} {source_path} (document {document_id}, {rows:,} rows; last seen by run {last_seen})")
-    cache = Settings(warehouse=args.warehouse).cache_dir
+    cache = replace(DEFAULTS, warehouse=args.warehouse).cache_dir
     cache_files = [p for p in cache.glob("*") if p.is_file()] if cache.is_dir() else []
     cache_bytes = sum(p.stat().st_size for p in cache_files)
     if cache_files and not args.dry_run:
@@ -304,9 +304,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.raw}: no such directory; create it and drop report files (.txt) in it")
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
-    settings = Settings(raw_dir=args.raw, warehouse=args.warehouse, max_bytes=DEFAULTS.max_bytes,
-                        cron=args.cron, task_runner=args.task_runner, dask_address=args.dask_address,
-                        prefect_port=DEFAULTS.prefect_port)
+    settings = replace(DEFAULTS, raw_dir=args.raw, warehouse=args.warehouse, cron=args.cron,
+                       task_runner=args.task_runner, dask_address=args.dask_address)
     serve_ingest(settings, interval=args.interval, say=print)
     return 0
 

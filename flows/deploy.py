@@ -7,7 +7,6 @@ otherwise starts `prefect server start` itself (UI included) and stops it on exi
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -36,8 +35,7 @@ def deployment_parameters(settings: Settings) -> dict:
         "batch_size": settings.batch_size,
         # an `esg run` by hand may hold the warehouse: wait for it rather than fail the run
         "wait_seconds": settings.serve_wait_seconds,
-        # results cached on a remote Dask worker's disk could not be read back by the flow
-        "cache": not (settings.task_runner == "dask" and settings.dask_address),
+        "cache": settings.cache_results,
     }
 
 
@@ -63,7 +61,9 @@ def _healthy(api_url: str) -> bool:
 @contextmanager
 def prefect_api(settings: Settings, say: Callable[[str], None]) -> Iterator[str]:
     """The Prefect API URL to serve against: PREFECT_API_URL, or a local server started here."""
-    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+    from prefect.settings import get_current_settings
+
+    from flows.prefect_api import use_api
 
     configured = get_current_settings().api.url
     if configured:
@@ -79,7 +79,6 @@ def prefect_api(settings: Settings, say: Callable[[str], None]) -> Iterator[str]
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)  # Ctrl-C stops serving first; the server is stopped after
-    saved = os.environ.get("PREFECT_API_URL")
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not _healthy(url):
@@ -89,14 +88,9 @@ def prefect_api(settings: Settings, say: Callable[[str], None]) -> Iterator[str]
             time.sleep(0.25)
         say(f"  Prefect server: started {url} for this session; runs, logs and schedule in its UI at "
             f"http://127.0.0.1:{port} (server log: {log_path})")
-        os.environ["PREFECT_API_URL"] = url  # inherited by the processes each run starts
-        with temporary_settings(updates={PREFECT_API_URL: url}):
+        with use_api(url):  # for this process and the ones each run starts
             yield url
     finally:
-        if saved is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = saved
         server.terminate()
         try:
             server.wait(timeout=15)

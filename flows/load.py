@@ -134,9 +134,10 @@ _FILL = {
 }
 
 
-def _fill_value(table: str, name: str, column) -> str:
-    if (table, name) in _FILL:
-        return _FILL[(table, name)]
+def _fill_value(table: str, name: str, column, have: list[str]) -> str:
+    fill = _FILL.get((table, name))
+    if fill is not None and fill.strip('"') in have:
+        return fill
     if column.nullable:
         return "NULL"
     return {"BIGINT": "0", "DOUBLE": "0", "BOOLEAN": "false"}.get(_sql_type(column.dtype), "''")
@@ -162,7 +163,7 @@ def _conform_tables(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
             raise WarehouseError(
                 f"{path}: table {table} has no {key} column, so it cannot be migrated; move the "
                 "warehouse aside and run `esg run` to rebuild it from raw/")
-        select = ", ".join(f'"{n}"' if n in have else f'{_fill_value(table, n, c)} AS "{n}"'
+        select = ", ".join(f'"{n}"' if n in have else f'{_fill_value(table, n, c, have)} AS "{n}"'
                            for n, c in want.items())
         con.execute(f"ALTER TABLE {table} RENAME TO _old_{table}")
         con.execute(table_ddl(table))

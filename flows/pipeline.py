@@ -238,11 +238,9 @@ def run_ingest(settings: Settings, *, wait_seconds: float = 0.0, show_progress: 
     api: the Prefect API to report to, if the caller started it early (see flows.prefect_api).
     """
     runner = make_task_runner(settings.task_runner, settings.dask_address)
-    # Results cached on a remote Dask worker's disk could not be read back here.
-    cache = not (settings.task_runner == "dask" and settings.dask_address)
-    with (api or RunAPI(settings.task_runner)).active():
+    with (api or RunAPI()).active():
         summary = ingest_reports.with_options(task_runner=runner)(
             raw_dir=settings.raw_dir, warehouse=settings.warehouse, max_bytes=settings.max_bytes,
             batch_size=settings.batch_size, wait_seconds=wait_seconds, show_progress=show_progress,
-            cache=cache)
+            cache=settings.cache_results)
     return {**summary, "task_runner": settings.task_runner}

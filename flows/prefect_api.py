@@ -17,10 +17,9 @@ from contextlib import contextmanager
 class RunAPI:
     """Where a run's flow and task runs are recorded; start it early, enter active() to use it."""
 
-    def __init__(self, task_runner: str):
+    def __init__(self):
         from prefect.settings import get_current_settings
 
-        self.task_runner = task_runner
         self.url: str | None = get_current_settings().api.url
         self._server = None
         self._error: BaseException | None = None
@@ -45,30 +44,41 @@ class RunAPI:
         A temporary server dies with the run, so flow-run heartbeats (crash detection for a
         server that outlives the run) are off: they would only add up to a second at the end.
         """
-        from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 
-        updates = {}
+        extra = {}
         if self._server is not None:
             self._starting.join()
             if self._error is not None:
                 raise self._error
             self.url = self._server.api_url
-            updates = {PREFECT_API_URL: self.url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-        saved = os.environ.get("PREFECT_API_URL")
-        if self.task_runner != "threads":
-            os.environ["PREFECT_API_URL"] = self.url  # inherited by worker processes started from here
+            extra = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
         try:
-            with temporary_settings(updates=updates):
+            with use_api(self.url, extra):
                 yield self.url
         finally:
-            if saved is None:
-                os.environ.pop("PREFECT_API_URL", None)
-            else:
-                os.environ["PREFECT_API_URL"] = saved
             if self._server is not None:
                 _drain_prefect_workers()  # send queued logs and events while the server still listens
                 self._server.stop()
                 self._server = None
+
+
+@contextmanager
+def use_api(url: str, extra: dict | None = None) -> Iterator[str]:
+    """Point this process (its Prefect settings) and every process it starts (the environment)
+    at the Prefect API at url; extra: more settings to change meanwhile."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    saved = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url, **(extra or {})}):
+            yield url
+    finally:
+        if saved is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = saved
 
 
 def _drain_prefect_workers(timeout: float = 10.0) -> None:

@@ -33,6 +33,12 @@ class Settings:
         """Prefect task results cached by content (a speed-up only; safe to delete)."""
         return self.warehouse.parent / "cache"
 
+    @property
+    def cache_results(self) -> bool:
+        """Whether to cache processed batches: not on a remote Dask cluster, whose workers would
+        write the results to their own disks, out of the flow's reach."""
+        return not (self.task_runner == "dask" and self.dask_address)
+
     @classmethod
     def from_env(cls) -> "Settings":
         """Defaults, overridden by ESG_RAW_DIR / ESG_WAREHOUSE / ESG_MAX_BYTES / ESG_CRON /
