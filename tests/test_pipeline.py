@@ -208,3 +208,17 @@ def test_a_file_that_crashes_processing_is_rejected_and_the_others_load(monkeypa
     (r,) = b.rejections
     assert (r["source_path"], r["check"]) == ("b.txt", "processing_error")
     assert "ZeroDivisionError: division by zero" in r["reason"]
+
+
+def test_documents_made_by_other_processing_code_are_processed_again(loaded, raw_dir, warehouse):
+    con = duckdb.connect(str(warehouse))
+    con.execute("UPDATE documents SET code_version = 'older-code' WHERE source_path = 'alibaba_esg_fy2023.txt'")
+    figures_before = con.execute("SELECT count(*) FROM figures").fetchone()[0]
+    con.close()
+    summary = ingest_reports(raw_dir=raw_dir, warehouse=warehouse)
+    assert (summary["loaded"], summary["skipped"]) == (1, 1)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    from flows.version import CODE_VERSION
+
+    assert con.execute("SELECT DISTINCT code_version FROM documents").fetchall() == [(CODE_VERSION,)]
+    assert con.execute("SELECT count(*) FROM figures").fetchone()[0] == figures_before
