@@ -27,6 +27,19 @@ def _add_warehouse(p: argparse.ArgumentParser) -> None:
                    help=f"DuckDB warehouse file (default: {DEFAULTS.warehouse})")
 
 
+def _add_raw(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
+                   help=f"folder of report files (default: {DEFAULTS.raw_dir})")
+
+
+def _add_task_runner(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task-runner", choices=TASK_RUNNERS, default=DEFAULTS.task_runner,
+                   help="where batches of documents are processed: a local process pool, a thread "
+                        f"pool, or a Dask cluster (default: {DEFAULTS.task_runner}; or ESG_TASK_RUNNER)")
+    p.add_argument("--dask-address", default=DEFAULTS.dask_address, metavar="tcp://HOST:PORT",
+                   help="with --task-runner dask: an existing Dask scheduler (default: start a local cluster)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="esg",
@@ -41,18 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="Load every report in raw/ into the warehouse (runs the Prefect flow ingest_reports).",
         description="Load every report in raw/ into the warehouse; unchanged files are skipped.",
         epilog="Example:\n  esg run --raw raw --warehouse warehouse/esg.duckdb", formatter_class=_Formatter)
-    run.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
-                     help=f"folder of report files (default: {DEFAULTS.raw_dir})")
+    _add_raw(run)
     _add_warehouse(run)
     run.add_argument("--max-bytes", type=int, default=DEFAULTS.max_bytes, metavar="N",
                      help=f"reject files larger than N bytes (default: {DEFAULTS.max_bytes:,})")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run holds the warehouse, wait up to SECONDS for it (default: 0)")
-    run.add_argument("--task-runner", choices=TASK_RUNNERS, default=DEFAULTS.task_runner,
-                     help="where batches of documents are processed: a local process pool, a thread "
-                          f"pool, or a Dask cluster (default: {DEFAULTS.task_runner}; or ESG_TASK_RUNNER)")
-    run.add_argument("--dask-address", default=DEFAULTS.dask_address, metavar="tcp://HOST:PORT",
-                     help="with --task-runner dask: an existing Dask scheduler (default: start a local cluster)")
+    _add_task_runner(run)
     run.add_argument("--verbose", action="store_true", help="show Prefect's logs and full errors")
 
     serve = sub.add_parser(
@@ -67,13 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"cron schedule, UTC (default: \"{DEFAULTS.cron}\", hourly; or ESG_CRON)")
     when.add_argument("--interval", type=float, default=None, metavar="SECONDS",
                       help="run every SECONDS instead of on a cron schedule")
-    serve.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
-                       help=f"folder of report files (default: {DEFAULTS.raw_dir})")
+    _add_raw(serve)
     _add_warehouse(serve)
-    serve.add_argument("--task-runner", choices=TASK_RUNNERS, default=DEFAULTS.task_runner,
-                       help=f"as for esg run (default: {DEFAULTS.task_runner})")
-    serve.add_argument("--dask-address", default=DEFAULTS.dask_address, metavar="tcp://HOST:PORT",
-                       help="as for esg run")
+    _add_task_runner(serve)
     serve.add_argument("--verbose", action="store_true", help="show Prefect's debug logs and full errors")
 
     prune = sub.add_parser(
@@ -82,8 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "raw/ (runs keep them, marked with the last run that saw the file), their files' "
                     "rejections, and the processing cache.",
         epilog="Example:\n  esg prune --dry-run && esg prune", formatter_class=_Formatter)
-    prune.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
-                       help=f"folder of report files (default: {DEFAULTS.raw_dir})")
+    _add_raw(prune)
     _add_warehouse(prune)
     prune.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
 
