@@ -178,7 +178,7 @@ def render_summary(s: dict, raw_dir: Path) -> str:
         f"esg run: {s['files']} file(s) in {raw_dir}/ - {s['loaded']} loaded, {s['skipped']} unchanged, "
         f"{s['rejected']} rejected",
         f"  this run wrote: {s['sections']:,} sections, {s['paragraphs']:,} paragraphs, "
-        f"{s['figures']:,} figures, {row_rejections:,} rejected rows",
+        f"{s['figures']:,} figures, {row_rejections:,} rows rejected by validation",
         f"  warehouse now:  {totals['documents']:,} documents, {totals['sections']:,} sections, "
         f"{totals['paragraphs']:,} paragraphs, {totals['figures']:,} figures, "
         f"{totals['rejections']:,} rejections",
