@@ -24,12 +24,12 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def _add_warehouse(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warehouse", type=Path, default=DEFAULTS.warehouse, metavar="PATH",
-                   help=f"DuckDB warehouse file (default: {DEFAULTS.warehouse})")
+                   help=f"DuckDB warehouse file (default: {DEFAULTS.warehouse}; or ESG_WAREHOUSE)")
 
 
 def _add_raw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
-                   help=f"folder of report files (default: {DEFAULTS.raw_dir})")
+                   help=f"folder of report files (default: {DEFAULTS.raw_dir}; or ESG_RAW_DIR)")
 
 
 def _add_task_runner(p: argparse.ArgumentParser) -> None:
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_raw(run)
     _add_warehouse(run)
     run.add_argument("--max-bytes", type=int, default=DEFAULTS.max_bytes, metavar="N",
-                     help=f"reject files larger than N bytes (default: {DEFAULTS.max_bytes:,})")
+                     help=f"reject files larger than N bytes (default: {DEFAULTS.max_bytes:,}; or ESG_MAX_BYTES)")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run holds the warehouse, wait up to SECONDS for it (default: 0)")
     _add_task_runner(run)

@@ -174,7 +174,7 @@ def ingest_reports(
         counts["missing"] = len(load.missing_documents(con, set(scan.files)))
         load.mark_seen(con, scan.unchanged, run_id)
         for err in scan.rejected:
-            load.record_file_rejection(con, rejection(run_id, err.source_path, None, "documents", err.check, err.reason))
+            load.record_file_rejection(con, rejection(run_id, err.source_path, err.document_id, "documents", err.check, err.reason))
             counts["rejected"] += 1
             counts["rejections"] += 1
         progress = _Progress(len(scan.reports), show_progress)

@@ -14,10 +14,11 @@ class ReportError(Exception):
 
     check = "unreadable"
 
-    def __init__(self, source_path: str, message: str):
+    def __init__(self, source_path: str, message: str, document_id: str | None = None):
         super().__init__(f"{source_path}: {message}")
         self.source_path = source_path
         self.reason = message
+        self.document_id = document_id  # known when the file could be read
 
 
 class EmptyReport(ReportError):
@@ -152,7 +153,8 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -
         sha = sha256_bytes(data)
         if sha in seen and seen[sha] != source_path:
             scan.rejected.append(DuplicateReport(
-                source_path, f"same content as {seen[sha]} (sha256 {sha[:12]}…); loaded once, under {seen[sha]}"))
+                source_path, f"same content as {seen[sha]} (sha256 {sha[:12]}…); loaded once, under {seen[sha]}",
+                document_id_for(sha)))
             continue
         seen[sha] = source_path
         if known.get(source_path, (None, None))[1] == sha:

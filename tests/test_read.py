@@ -58,3 +58,11 @@ def test_a_new_copy_of_a_loaded_file_does_not_take_its_place(tmp_path):
     assert second.reports == [] and len(second.unchanged) == 1
     assert [(e.source_path, e.check) for e in second.rejected] == [("a_copy.txt", "duplicate_content")]
     assert "same content as b.txt" in second.rejected[0].reason
+
+
+def test_a_duplicate_names_the_document_it_duplicates(tmp_path):
+    (tmp_path / "a.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
+    scan = scan_raw(tmp_path, {}, 10**6)
+    (dup,) = scan.rejected
+    assert dup.document_id == scan.reports[0].document_id
