@@ -23,11 +23,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from flows.process import ProcessedDocument, frame
+from flows.process import DATA_TABLES, ProcessedDocument, frame
 from flows.settings import SCHEMA_VERSION
 from schemas import TABLES
 
-DATA_TABLES = ("documents", "sections", "paragraphs", "figures")
 
 
 class WarehouseError(Exception):

@@ -69,14 +69,15 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _too_large(source_path: str, size: int, max_bytes: int) -> TooLarge:
+    return TooLarge(source_path, f"{size:,} bytes is over the {max_bytes:,}-byte limit; "
+                                 "split the report or raise the limit with --max-bytes")
+
+
 def decode_report(source_path: str, data: bytes, max_bytes: int) -> Report:
     """Decode raw bytes as UTF-8 (a BOM is dropped); raise a ReportError naming what is wrong."""
     if len(data) > max_bytes:
-        raise TooLarge(
-            source_path,
-            f"{len(data):,} bytes is over the {max_bytes:,}-byte limit; "
-            "split the report or raise the limit with --max-bytes",
-        )
+        raise _too_large(source_path, len(data), max_bytes)
     if not data.strip():
         raise EmptyReport(source_path, "the file is empty (or only whitespace); add the report text or remove the file")
     if data.startswith(b"%PDF-"):
@@ -141,8 +142,7 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -
         try:
             size = path.stat().st_size
             if size > max_bytes:  # decided before reading a huge file into memory
-                raise TooLarge(source_path, f"{size:,} bytes is over the {max_bytes:,}-byte limit; "
-                                            "split the report or raise the limit with --max-bytes")
+                raise _too_large(source_path, size, max_bytes)
             data = path.read_bytes()
         except ReportError as err:
             scan.rejected.append(err)
