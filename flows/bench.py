@@ -14,7 +14,8 @@ from typing import Callable
 
 from flows.evaluate import Score, read_answer_key, score_figures
 from flows.extract import extract_figures
-from flows.parse import parse_document
+from flows.parse import parse_text
+from flows.process import EXTRACTED_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REPORT = ROOT / "raw" / "alibaba_esg_fy2023.txt"
@@ -78,11 +79,11 @@ def measure(name: str, extract: Callable[[str], list[dict]], text: str, runs: in
 
 def _ours(text: str) -> list[dict]:
     """The pipeline's own path: split into paragraphs, extract each (offsets into the document)."""
-    _, paragraphs = parse_document(text)
+    paragraphs = parse_text(text).paragraphs
     return [{"char_start": p.char_start + f.char_start, "char_end": p.char_start + f.char_end,
              "value": f.value, "unit_normalized": f.unit_normalized, "qualifier": f.qualifier,
              "year": f.year, "topic": f.topic}
-            for p in paragraphs if p.kind == "text" for f in extract_figures(p.text)]
+            for p in paragraphs if p.kind in EXTRACTED_KINDS for f in extract_figures(p.text)]
 
 
 def _quantulum(text: str) -> list[dict]:

@@ -22,20 +22,15 @@ Offsets are Python ``str`` indexes into ``Document.text``, end-exclusive, so
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass, field
 
-FORMATS = ("txt", "md", "html", "pdf")
+from schemas.vocabulary import BLOCK_KINDS, FORMATS, PROSE_KINDS  # noqa: F401 (re-exported)
 
-# What a block is; only the first three are read for figures as prose.
-BLOCK_KINDS = (
-    "text",        # body text: a paragraph
-    "list",        # a bulleted or numbered list
-    "caption",     # a table or figure caption, a chart's labels
-    "table",       # a table's rows (figures come from its cells)
-    "references",  # a reference list or bibliography: cited, not stated
-    "furniture",   # running headers and footers, page numbers: repeated on every page
-)
-PROSE_KINDS = frozenset({"text", "list", "caption"})
+# Block kinds: text (a paragraph of body text), list (bulleted or numbered), caption (a table or
+# figure caption, a chart's labels), table (a table's rows; figures come from its cells),
+# references (a reference list or bibliography: cited, not stated), furniture (running headers
+# and footers, page numbers: repeated on every page). Only the first three are read as prose.
 
 
 @dataclass(frozen=True)
@@ -97,6 +92,14 @@ class ReportInfo:
     source_url: str | None = None
     origin: dict[str, str] = field(default_factory=dict)  # field -> where it came from
 
+    def given_json(self) -> str | None:
+        """The fields that are set, as canonical JSON (None when none is): how a sidecar's word is compared."""
+        given = {k: getattr(self, k) for k in INFO_FIELDS if getattr(self, k)}
+        return json.dumps(given, sort_keys=True, ensure_ascii=False) if given else None
+
+
+INFO_FIELDS = ("reporting_entity", "report_title", "reporting_period", "source_url")
+
 
 @dataclass
 class Document:
@@ -125,8 +128,9 @@ class Document:
         """The page number the character at offset is on, or None for a format without pages."""
         if not self.pages:
             return None
-        starts = [p.char_start for p in self.pages]
-        i = max(0, bisect.bisect_right(starts, offset) - 1)
+        if getattr(self, "_page_starts", None) is None or len(self._page_starts) != len(self.pages):
+            self._page_starts = [p.char_start for p in self.pages]
+        i = max(0, bisect.bisect_right(self._page_starts, offset) - 1)
         return self.pages[i].page_number
 
 
@@ -155,7 +159,12 @@ def check_document(doc: Document) -> None:
             if span.char_start < previous_end and kind != "page":
                 problems.append(f"{kind} at {span.char_start} overlaps the one before it")
             previous_end = max(previous_end, span.char_end)
+    heading_starts = [h.char_start for h in doc.headings]
     for block in doc.blocks:
+        i = bisect.bisect_right(heading_starts, block.char_start) - 1
+        for h in doc.headings[max(0, i):i + 2]:
+            if h.char_start < block.char_end and block.char_start < h.char_end:
+                problems.append(f"block at {block.char_start} overlaps the heading at {h.char_start}")
         if block.kind not in BLOCK_KINDS:
             problems.append(f"block at {block.char_start} has unknown kind {block.kind!r}")
     for heading in doc.headings:

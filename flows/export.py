@@ -37,11 +37,12 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict:
     manifest = {"schema_version": SCHEMA_VERSION, "run_id": last_run[0] if last_run else None, "tables": []}
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
     try:
-        for table, (_, key) in TABLES.items():
+        for table, (model, key) in TABLES.items():
             target = staging / f"{table}.parquet"
             quoted = target.as_posix().replace("'", "''")  # COPY takes a literal, not a parameter
+            columns = ", ".join(f'"{c}"' for c in model.to_schema().columns)  # the model's order, migrated or not
             con.execute(
-                f"COPY (SELECT * FROM {table} ORDER BY \"{key}\") TO '{quoted}' "
+                f"COPY (SELECT {columns} FROM {table} ORDER BY \"{key}\") TO '{quoted}' "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
             rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -23,9 +23,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from flows.process import DATA_TABLES, ProcessedDocument, frame
+from flows.rows import DATA_TABLES, ProcessedDocument, frame
 from flows.settings import SCHEMA_VERSION
-from schemas import TABLES
+from schemas import PRIMARY_KEYS, TABLES
 
 
 
@@ -125,74 +125,96 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
 
 
-# Values for columns a migrated table lacks; the rest get NULL, 0 or '' by type and nullability.
-_FILL = {
-    ("documents", "first_seen_run_id"): '"loaded_run_id"',
-    ("documents", "last_seen_run_id"): '"loaded_run_id"',
-    ("documents", "code_version"): "''",  # made by an unknown version: processed again next run
-}
+def _add_column(con: duckdb.DuckDBPyConnection, table: str, column: str, sql_type: str,
+                fill: str | None = None, not_null: bool = False) -> str | None:
+    """Add a column if the table lacks it, filled with the SQL expression fill; return its name if added."""
+    if column in _columns(con, table):
+        return None
+    # NOT NULL comes with the column (a default for the rows already there): DuckDB cannot add the
+    # constraint later in a transaction that has updated the table
+    default = {"VARCHAR": "''", "BIGINT": "0", "DOUBLE": "0", "BOOLEAN": "false"}[sql_type]
+    constraint = f" NOT NULL DEFAULT {default}" if not_null else ""
+    con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {sql_type}{constraint}')
+    if fill is not None:
+        con.execute(f'UPDATE {table} SET "{column}" = {fill}')
+    return column
 
 
-def _fill_value(table: str, name: str, column, have: list[str]) -> str:
-    fill = _FILL.get((table, name))
-    if fill is not None and fill.strip('"') in have:
-        return fill
-    if column.nullable:
-        return "NULL"
-    return {"BIGINT": "0", "DOUBLE": "0", "BOOLEAN": "false"}.get(_sql_type(column.dtype), "''")
-
-
-def _conform_tables(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
-    """Rebuild every table whose columns differ from its pandera model; return what changed.
-
-    A table is rebuilt (create, copy, drop, rename) rather than altered so constraints and column
-    order end up exactly as a fresh warehouse has them. Missing columns are filled (_FILL);
-    extra columns are kept out; a missing primary key cannot be invented and is refused.
-    """
-    changes = []
+def _require_keys(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
+    """A table without its key column cannot be migrated: refuse, changing nothing."""
     existing = _tables(con)
-    for table, (model, key) in TABLES.items():
-        if table not in existing:
-            continue
-        have = _columns(con, table)
-        want = model.to_schema().columns
-        if have == list(want):
-            continue
-        if key not in have:
+    for table, key in PRIMARY_KEYS.items():
+        if table in existing and key not in _columns(con, table):
             raise WarehouseError(
                 f"{path}: table {table} has no {key} column, so it cannot be migrated; move the "
                 "warehouse aside and run `esg run` to rebuild it from raw/")
-        select = ", ".join(f'"{n}"' if n in have else f'{_fill_value(table, n, c, have)} AS "{n}"'
-                           for n, c in want.items())
-        con.execute(f"ALTER TABLE {table} RENAME TO _old_{table}")
-        con.execute(table_ddl(table))
-        con.execute(f"INSERT INTO {table} SELECT {select} FROM _old_{table}")
-        con.execute(f"DROP TABLE _old_{table}")
-        added = [n for n in want if n not in have]
-        dropped = [n for n in have if n not in want]
-        changes.append(f"{table}: " + "; ".join(
-            part for part in (f"added {', '.join(added)}" if added else "",
-                              f"dropped {', '.join(dropped)}" if dropped else "",
-                              "reordered columns" if not added and not dropped else "") if part))
-    return changes
+
+
+def _said(changes: dict[str, list[str]]) -> list[str]:
+    return [f"{table}: added {', '.join(columns)}" for table, columns in changes.items() if columns]
 
 
 def _migrate_0_to_1(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
-    """Version 0: a warehouse written before schema versions were recorded. Bring every table to
-    the version-1 models (missing columns added and filled, see _FILL)."""
-    return _conform_tables(con, path)
+    """Version 0 (written before schema versions were recorded) -> 1: documents remember the runs
+    that first and last saw them (filled from loaded_run_id); runs count skipped documents."""
+    _require_keys(con, path)
+    tables = _tables(con)
+    added: dict[str, list[str]] = {"documents": [], "runs": []}
+    if "documents" in tables:
+        for column in ("first_seen_run_id", "last_seen_run_id"):
+            if _add_column(con, "documents", column, "VARCHAR", '"loaded_run_id"', not_null=True):
+                added["documents"].append(column)
+    if "runs" in tables and _add_column(con, "runs", "n_documents_skipped", "BIGINT", "0", not_null=True):
+        added["runs"].append("n_documents_skipped")
+    return _said(added)
 
 
-# MIGRATIONS[v] brings a version-v warehouse to version v + 1, inside one transaction.
 def _migrate_1_to_2(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
-    """Version 2 adds documents.code_version; existing documents get '' and so are processed
-    again, by the current code, on the next run."""
-    return _conform_tables(con, path)
+    """1 -> 2: documents.code_version. Existing documents get '' (made by an unknown version), so
+    the next run processes them again with the current code."""
+    _require_keys(con, path)
+    if "documents" not in _tables(con):
+        return []
+    return _said({"documents": ["code_version"] if _add_column(
+        con, "documents", "code_version", "VARCHAR", "''", not_null=True) else []})
 
 
+def _migrate_2_to_3(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
+    """2 -> 3: formats, pages, nested sections and whose report it is. Documents gain format,
+    n_pages, reporting_entity, report_title, reporting_period, source_url, info_origin and
+    info_override; sections gain level, parent_section_id and page_number; paragraphs and figures
+    gain page_number; a pages table. Every document is marked for processing again (code_version
+    ''), so the next run fills the new columns from the files."""
+    _require_keys(con, path)
+    tables = _tables(con)
+    added: dict[str, list[str]] = {}
+    plan = {
+        "documents": [("format", "VARCHAR", "'txt'", True), ("n_pages", "BIGINT", "0", True),
+                      ("reporting_entity", "VARCHAR", None, False), ("report_title", "VARCHAR", None, False),
+                      ("reporting_period", "VARCHAR", None, False), ("source_url", "VARCHAR", None, False),
+                      ("info_origin", "VARCHAR", None, False), ("info_override", "VARCHAR", None, False)],
+        "sections": [("level", "BIGINT", "CASE WHEN title IS NULL THEN 0 ELSE 1 END", True),
+                     ("parent_section_id", "VARCHAR", None, False), ("page_number", "BIGINT", None, False)],
+        "paragraphs": [("page_number", "BIGINT", None, False)],
+        "figures": [("page_number", "BIGINT", None, False)],
+    }
+    for table, columns in plan.items():
+        if table not in tables:
+            continue
+        added[table] = [c for c, sql_type, fill, not_null in columns
+                        if _add_column(con, table, c, sql_type, fill, not_null)]
+    if "documents" in tables:
+        con.execute("UPDATE documents SET code_version = ''")
+    return _said(added)
+
+
+# MIGRATIONS[v] brings a version-v warehouse to version v + 1, inside one transaction. Each step
+# moves the data forward by itself; tables the step does not know are created afterwards from
+# the models (CREATE TABLE IF NOT EXISTS).
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection, Path | str], list[str]]] = {
     0: _migrate_0_to_1,
     1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
 }
 
 
@@ -218,6 +240,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
             changes += MIGRATIONS[version](con, path)
         for table in TABLES:
             con.execute(table_ddl(table))
+        _check_columns(con, path)
         if found != SCHEMA_VERSION:
             con.execute("DELETE FROM schema_info WHERE key = 'schema_version'")
             con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
@@ -226,6 +249,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
         con.execute("ROLLBACK")
         raise
     return changes
+
+
+def _check_columns(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
+    """After migrating, every table has exactly its model's columns (in any order), or nothing is kept."""
+    for table, (model, _) in TABLES.items():
+        have, want = set(_columns(con, table)), set(model.to_schema().columns)
+        if have != want:
+            raise WarehouseError(
+                f"{path}: table {table} does not match this esg-pipeline after migrating (missing "
+                f"{sorted(want - have) or 'nothing'}, unexpected {sorted(have - want) or 'nothing'}); move the "
+                "warehouse aside and run `esg run` to rebuild it from raw/")
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -280,18 +314,16 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame,
 
 
 def known_documents(con: duckdb.DuckDBPyConnection, code_version: str | None = None
-                    ) -> dict[str, tuple[str, str]]:
-    """source_path -> (document_id, sha256) of the documents in the warehouse.
+                    ) -> dict[str, tuple[str, str, str | None]]:
+    """source_path -> (document_id, sha256, info_override) of the documents in the warehouse.
 
     With code_version, only documents whose rows that version of the processing code made: the
     others count as changed, so a run after an upgrade processes them again.
     """
-    if code_version is None:
-        rows = con.execute("SELECT source_path, document_id, sha256 FROM documents").fetchall()
-    else:
-        rows = con.execute("SELECT source_path, document_id, sha256 FROM documents WHERE code_version = ?",
-                           [code_version]).fetchall()
-    return {path: (doc_id, sha) for path, doc_id, sha in rows}
+    sql = "SELECT source_path, document_id, sha256, info_override FROM documents"
+    rows = con.execute(sql + (" WHERE code_version = ?" if code_version is not None else ""),
+                       [code_version] if code_version is not None else []).fetchall()
+    return {path: (doc_id, sha, override) for path, doc_id, sha, override in rows}
 
 
 # Test hook (see README, "Test hooks"): hold the transaction of the document from this file open,
@@ -364,6 +396,12 @@ def record_file_rejection(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def clear_rejections(con: duckdb.DuckDBPyConnection, check: str, keep: set[str]) -> None:
+    """Forget the rejections of this check for files not in keep (they were mended)."""
+    con.execute(f"DELETE FROM rejections WHERE \"check\" = ? AND source_path NOT IN (SELECT unnest(?::VARCHAR[]))",
+                [check, sorted(keep)])
 
 
 def mark_seen(con: duckdb.DuckDBPyConnection, document_ids: list[str], run_id: str) -> None:
@@ -465,6 +503,17 @@ LINEAGE_CHECKS = {
     "paragraph lies inside its section": """
         SELECT count(*) FROM paragraphs p JOIN sections s USING (section_id)
         WHERE p.char_start < s.char_start OR p.char_end > s.char_end OR p.document_id <> s.document_id""",
+    "page lies inside its document": """
+        SELECT count(*) FROM pages g JOIN documents d USING (document_id)
+        WHERE g.char_start < 0 OR g.char_end > d.n_chars OR g.char_start > g.char_end""",
+    "figure is on the page its page_number names": """
+        SELECT count(*) FROM figures f LEFT JOIN pages g ON g.document_id = f.document_id AND g.page_number = f.page_number
+        WHERE f.page_number IS NOT NULL AND (g.page_id IS NULL OR f.char_start < g.char_start OR f.char_start > g.char_end)""",
+    "paged documents give every figure a page": """
+        SELECT count(*) FROM figures f JOIN documents d USING (document_id) WHERE d.n_pages > 0 AND f.page_number IS NULL""",
+    "section nests in a section of its document with a lower level": """
+        SELECT count(*) FROM sections s JOIN sections p ON p.section_id = s.parent_section_id
+        WHERE p.document_id <> s.document_id OR p.level >= s.level OR p.char_start > s.char_start""",
     "section lies inside its document": """
         SELECT count(*) FROM sections s JOIN documents d USING (document_id)
         WHERE s.char_start < 0 OR s.char_end > d.n_chars""",

@@ -1,36 +1,36 @@
-"""Split a report into sections and paragraphs, keeping exact character offsets.
+"""A Document in, its sections and paragraphs out, with exact character offsets.
 
-Rules (text in, rows out; offsets are Python ``str`` indexes into the decoded text):
+Rules (offsets are Python ``str`` indexes into ``Document.text``):
 
-- A section starts at a line whose stripped text starts with ``Sub header:``; its title is the
-  rest of that line, stripped. Text before the first such line (or a whole file without any)
-  forms an implicit section with no title.
-- Paragraphs are blank-line separated blocks of a section's body. A leading ``Title:`` line and a
-  leading ``Paragraph N:`` label are structure, not content: they are left out of the paragraph.
-- A block that starts with a ``References:`` (or ``Bibliography:``/``Sources:``) line is kept as
-  a paragraph of kind ``references``; the extractor takes no figures from it.
+- Each heading starts a section that runs to the next heading, whatever its level; the
+  section's ``title`` is the heading's title characters. Text before the first heading (or a
+  whole document without headings) forms an implicit section with no title, at level 0.
+- Sections nest by level: a section's parent is the nearest section before it with a lower
+  level (0 for none: the implicit section is no one's parent). A section's span is its own text,
+  up to the next heading; its subsections follow it, linked by ``parent_section_id``.
+- Each block of the document is a paragraph of the section it starts in, with its kind (text,
+  list, caption, table, references, furniture) and the page it starts on.
 """
 
 from __future__ import annotations
 
-import re
+import bisect
 from dataclasses import dataclass
 
-SECTION_MARKER = "Sub header:"
-_PARAGRAPH_LABEL = re.compile(r"\s*(Paragraph\s+\d+)\s*:[ \t]*")
-_TITLE_LINE = re.compile(r"\s*Title\s*:")
-_REFERENCES_LINE = re.compile(r"\s*(?:References|Bibliography|Sources|Works cited)\s*(?::|$)", re.IGNORECASE)
-_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+from flows.document import Document
 
 
 @dataclass(frozen=True)
 class Section:
     section_index: int
+    level: int  # 0 for the implicit section before the first heading, else the heading's level
+    parent_index: int | None  # section_index of the enclosing section
     title: str | None
     title_char_start: int | None
     title_char_end: int | None
     char_start: int
     char_end: int
+    page_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,18 @@ class Paragraph:
     section_index: int
     paragraph_index: int
     label: str | None
-    kind: str  # "text" | "references"
+    kind: str
     char_start: int
     char_end: int
     text: str
+    page_number: int | None = None
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    """(offset, line without its line break) for every line of text."""
-    out, pos = [], 0
-    for raw in text.splitlines(keepends=True):
-        out.append((pos, raw.rstrip(_LINE_BREAKS)))
-        pos += len(raw)
-    return out
+@dataclass(frozen=True)
+class ParsedDocument:
+    document: Document
+    sections: list[Section]
+    paragraphs: list[Paragraph]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -62,84 +61,59 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_sections(text: str) -> list[Section]:
-    """Sections of text, in order; every non-blank character belongs to exactly one section."""
-    headers = [
-        (offset + len(line) - len(line.lstrip()), offset + len(line))
-        for offset, line in _lines(text)
-        if line.lstrip().startswith(SECTION_MARKER)
-    ]
+def split_sections(doc: Document) -> list[Section]:
+    """Sections of a document, in order; they tile its non-blank text."""
+    text = doc.text
+    headings = sorted(doc.headings, key=lambda h: h.char_start)
+    starts = [h.line_start if h.line_start is not None else h.char_start for h in headings]
     sections: list[Section] = []
-    first_header = headers[0][0] if headers else len(text)
-    pre_start, pre_end = _trim(text, 0, first_header)
+    pre_start, pre_end = _trim(text, 0, starts[0] if headings else len(text))
     if pre_end > pre_start:
-        sections.append(Section(0, None, None, None, pre_start, pre_end))
-    for i, (start, line_end) in enumerate(headers):
-        next_start = headers[i + 1][0] if i + 1 < len(headers) else len(text)
-        title_start, title_end = _trim(text, start + len(SECTION_MARKER), line_end)
-        _, end = _trim(text, start, next_start)
-        sections.append(
-            Section(
-                section_index=len(sections),
-                title=text[title_start:title_end],
-                title_char_start=title_start,
-                title_char_end=title_end,
-                char_start=start,
-                char_end=end,
-            )
+        sections.append(Section(0, 0, None, None, None, None, pre_start, pre_end, doc.page_at(pre_start)))
+    open_sections: list[Section] = []  # the chain of enclosing sections
+    for i, heading in enumerate(headings):
+        next_start = starts[i + 1] if i + 1 < len(headings) else len(text)
+        start, end = _trim(text, starts[i], next_start)
+        end = max(end, heading.char_end)
+        while open_sections and open_sections[-1].level >= heading.level:
+            open_sections.pop()
+        section = Section(
+            section_index=len(sections), level=heading.level,
+            parent_index=open_sections[-1].section_index if open_sections else None,
+            title=text[heading.char_start:heading.char_end],
+            title_char_start=heading.char_start, title_char_end=heading.char_end,
+            char_start=start, char_end=end, page_number=doc.page_at(start),
         )
+        sections.append(section)
+        open_sections.append(section)
     return sections
 
 
-def _blocks(text: str, start: int, end: int) -> list[list[tuple[int, str]]]:
-    """Blank-line separated blocks of lines within [start, end)."""
-    blocks, current = [], []
-    for offset, line in _lines(text[start:end]):
-        if line.strip():
-            current.append((start + offset, line))
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-    return blocks
-
-
-def split_paragraphs(text: str, section: Section) -> list[Paragraph]:
-    """Paragraphs of one section, structure labels left out, offsets into text."""
-    body_start = section.char_start
-    if section.title is not None:  # the body starts after the header line, whatever ends it
-        line_end = section.title_char_end
-        while line_end < section.char_end and text[line_end] not in _LINE_BREAKS:
-            line_end += 1
-        body_start = line_end
-    paragraphs: list[Paragraph] = []
-    for block in _blocks(text, body_start, section.char_end):
-        if _TITLE_LINE.match(block[0][1]):
-            block = block[1:]
-            if not block:
-                continue
-        offset, line = block[0]
-        label, kind = None, "text"
-        content_start = offset
-        match = _PARAGRAPH_LABEL.match(line)
-        if match:
-            label = " ".join(match.group(1).split())
-            content_start = offset + match.end()
-        if _REFERENCES_LINE.match(line, content_start - offset):
-            kind = "references"
-        last_offset, last_line = block[-1]
-        start, end = _trim(text, content_start, last_offset + len(last_line))
-        if end <= start:
+def split_paragraphs(doc: Document, sections: list[Section]) -> list[Paragraph]:
+    """One paragraph per block, in the section it starts in, numbered within that section."""
+    starts = [s.char_start for s in sections]
+    counts: dict[int, int] = {}
+    paragraphs = []
+    for block in sorted(doc.blocks, key=lambda b: b.char_start):
+        if block.char_end <= block.char_start or not sections:
             continue
-        paragraphs.append(
-            Paragraph(section.section_index, len(paragraphs), label, kind, start, end, text[start:end])
-        )
+        section = sections[max(0, bisect.bisect_right(starts, block.char_start) - 1)]
+        index = counts.get(section.section_index, 0)
+        counts[section.section_index] = index + 1
+        paragraphs.append(Paragraph(
+            section.section_index, index, block.label, block.kind, block.char_start, block.char_end,
+            doc.text[block.char_start:block.char_end], doc.page_at(block.char_start)))
     return paragraphs
 
 
-def parse_document(text: str) -> tuple[list[Section], list[Paragraph]]:
+def parse_document(doc: Document) -> ParsedDocument:
     """Sections and paragraphs of a whole document."""
-    sections = split_sections(text)
-    paragraphs = [p for s in sections for p in split_paragraphs(text, s)]
-    return sections, paragraphs
+    sections = split_sections(doc)
+    return ParsedDocument(doc, sections, split_paragraphs(doc, sections))
+
+
+def parse_text(text: str, source_path: str = "text.txt") -> ParsedDocument:
+    """parse_document of a plain text, read by the text reader (for tests and the benchmark)."""
+    from flows.readers.text import read_text
+
+    return parse_document(read_text(source_path, "0" * 64, text))

@@ -24,8 +24,10 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows import load
 from flows.prefect_api import RunAPI
-from flows.process import ProcessedDocument, process_reports
-from flows.read import Report, Scan, scan_raw
+from flows.process import process_sources
+from flows.read import BadMetadata, Scan, scan_raw
+from flows.readers import SourceFile
+from flows.rows import ProcessedDocument
 from flows.settings import TASK_RUNNERS, Settings
 from flows.validate import rejection
 from flows.version import CODE_VERSION
@@ -37,8 +39,8 @@ CACHE_EXPIRATION = timedelta(days=7)
 def batch_cache_key(context, parameters: dict) -> str:
     """A batch's cache key: its files (path and content sha256) and the processing code, not the run."""
     digest = hashlib.sha256(CODE_VERSION.encode())
-    for report in parameters["reports"]:
-        digest.update(f"\0{report.source_path}\0{report.sha256}".encode())
+    for source in parameters["sources"]:
+        digest.update(f"\0{source.source_path}\0{source.sha256}\0{source.info.given_json()}".encode())
     return f"process-batch-{digest.hexdigest()}"
 
 
@@ -52,16 +54,16 @@ class ProcessedBatch:
 
 
 @task(name="scan-raw", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -> Scan:
+def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int) -> Scan:
     """Read raw/ and decide what is unchanged before anything fans out (retried: it is I/O)."""
     return scan_raw(raw_dir, known, max_bytes)
 
 
 @task(name="process-batch", retries=0, cache_policy=NO_CACHE)
-def process_batch(reports: list[Report], run_id: str) -> ProcessedBatch:
-    """Parse, extract and validate a batch of documents (no retries: a bad file stays bad)."""
+def process_batch(sources: list[SourceFile], run_id: str) -> ProcessedBatch:
+    """Read, parse, extract and validate a batch of documents (no retries: a bad file stays bad)."""
     seconds: dict[str, float] = {}
-    documents = process_reports(reports, run_id, seconds)
+    documents = process_sources(sources, run_id, seconds)
     return ProcessedBatch(documents, seconds, f"{socket.gethostname()}:{os.getpid()}")
 
 
@@ -84,13 +86,13 @@ def _batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _processed(reports: list[Report], run_id: str, batch_size: int, cache_dir: Path | None
+def _processed(sources: list[SourceFile], run_id: str, batch_size: int, cache_dir: Path | None
                ) -> Iterator[tuple[ProcessedBatch, bool]]:
     """(processed batch, whether it came from the cache), in order. A single batch runs in the
     flow itself (nothing to fan out; a worker would only add start-up time); more batches go to
     the task runner at once."""
     task_ = cached(process_batch, cache_dir) if cache_dir else process_batch
-    batches = _batches(reports, batch_size)
+    batches = _batches(sources, batch_size)
     if len(batches) == 1:
         state = task_(batches[0], run_id, return_state=True)
         yield state.result(), state.name == "Cached"
@@ -163,7 +165,7 @@ def ingest_reports(
 
     con = load.connect(warehouse, wait_seconds=wait_seconds, notify=notify)
     counts = {"files": 0, "loaded": 0, "skipped": 0, "rejected": 0, "missing": 0, "from_cache": 0,
-              "sections": 0, "paragraphs": 0, "figures": 0, "rejections": 0}
+              "sections": 0, "pages": 0, "paragraphs": 0, "figures": 0, "rejections": 0}
     seconds = {"scan": 0.0, "parse_extract": 0.0, "validate": 0.0, "wait": 0.0, "load": 0.0}
     workers: set[str] = set()
     try:
@@ -173,14 +175,15 @@ def ingest_reports(
         counts["files"], counts["skipped"] = len(scan.files), len(scan.unchanged)
         counts["missing"] = len(load.missing_documents(con, set(scan.files)))
         load.mark_seen(con, scan.unchanged, run_id)
+        load.clear_rejections(con, BadMetadata.check, keep={e.source_path for e in scan.rejected})
         for err in scan.rejected:
             load.record_file_rejection(con, rejection(run_id, err.source_path, err.document_id, "documents", err.check, err.reason))
             counts["rejected"] += 1
             counts["rejections"] += 1
-        progress = _Progress(len(scan.reports), show_progress)
+        progress = _Progress(len(scan.sources), show_progress)
         cache_dir = warehouse.parent / "cache" if cache else None
         # "wait": for the workers, and to read their results back
-        for batch, from_cache in _timed(_processed(scan.reports, run_id, batch_size, cache_dir), seconds, "wait"):
+        for batch, from_cache in _timed(_processed(scan.sources, run_id, batch_size, cache_dir), seconds, "wait"):
             if from_cache:
                 counts["from_cache"] += len(batch.documents)
             else:
@@ -192,7 +195,7 @@ def ingest_reports(
                 written = load.load_document(con, doc, run_id)
                 seconds["load"] += clock() - loading
                 counts["loaded" if written["documents"] else "rejected"] += 1
-                for table in ("sections", "paragraphs", "figures", "rejections"):
+                for table in ("sections", "pages", "paragraphs", "figures", "rejections"):
                     counts[table] += written[table]
                 progress.step()
         load.finish_run(con, run_id, "completed", counts)

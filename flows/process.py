@@ -1,105 +1,114 @@
-"""Reports in, the rows of every table out: parse, extract, then validate (no I/O, no Prefect)."""
+"""Source files in, the rows of every table out: read, parse, extract, then validate (no I/O, no Prefect)."""
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
 
 import pandas as pd
 
+from flows.document import Document, ReportError, ReportInfo
+from flows.entity import figure_entity
 from flows.extract import extract_figures
 from flows.parse import parse_document
-from flows.read import Report
+from flows.readers import SourceFile, read_document
+from flows.report_info import resolve_report_info
+from flows.rows import DATA_TABLES, ProcessedDocument, frame
 from flows.validate import check_lineage, rejection, validate_table
 from flows.version import CODE_VERSION
-from schemas import TABLES
+from schemas.vocabulary import PROSE_KINDS
 
-DATA_TABLES = ("documents", "sections", "paragraphs", "figures")
-
-
-@dataclass
-class ProcessedDocument:
-    """Validated rows of one document, ready to load, and what was rejected on the way."""
-
-    source_path: str
-    document_id: str
-    sha256: str
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    rejections: list[dict] = field(default_factory=list)
+# Blocks whose figures are extracted: prose, and tables (read as `|`-separated rows).
+EXTRACTED_KINDS = PROSE_KINDS | {"table"}
 
 
-def build_rows(report: Report, run_id: str) -> dict[str, list[dict]]:
-    """The documents, sections, paragraphs and figures rows of one report, before validation."""
-    text, doc_id = report.text, report.document_id
-    sections, paragraphs = parse_document(text)
-    section_ids = {s.section_index: f"{doc_id}:s{s.section_index}" for s in sections}
+def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> dict[str, list[dict]]:
+    """The rows of one document for every data table, before validation."""
+    text, view, doc_id = doc.text, doc.view, doc.document_id
+    info = resolve_report_info(doc, given)
+    parsed = parse_document(doc)
+    section_ids = {s.section_index: f"{doc_id}:s{s.section_index}" for s in parsed.sections}
     section_rows = [
         {
             "section_id": section_ids[s.section_index], "document_id": doc_id,
-            "section_index": s.section_index, "title": s.title,
-            "title_char_start": s.title_char_start, "title_char_end": s.title_char_end,
-            "char_start": s.char_start, "char_end": s.char_end, "run_id": run_id,
+            "section_index": s.section_index, "level": s.level,
+            "parent_section_id": section_ids.get(s.parent_index) if s.parent_index is not None else None,
+            "title": s.title, "title_char_start": s.title_char_start, "title_char_end": s.title_char_end,
+            "char_start": s.char_start, "char_end": s.char_end, "page_number": s.page_number, "run_id": run_id,
         }
-        for s in sections
+        for s in parsed.sections
+    ]
+    page_rows = [
+        {"page_id": f"{doc_id}:pg{p.page_number}", "document_id": doc_id, "page_number": p.page_number,
+         "char_start": p.char_start, "char_end": p.char_end, "run_id": run_id}
+        for p in doc.pages
     ]
     paragraph_rows, figure_rows = [], []
-    for p in paragraphs:
+    for p in parsed.paragraphs:
         section_id = section_ids[p.section_index]
         paragraph_id = f"{section_id}:p{p.paragraph_index}"
         paragraph_rows.append({
             "paragraph_id": paragraph_id, "section_id": section_id, "document_id": doc_id,
             "paragraph_index": p.paragraph_index, "label": p.label, "kind": p.kind,
-            "char_start": p.char_start, "char_end": p.char_end, "text": p.text, "run_id": run_id,
+            "char_start": p.char_start, "char_end": p.char_end, "text": p.text,
+            "page_number": p.page_number, "run_id": run_id,
         })
-        if p.kind != "text":
-            continue
-        for f in extract_figures(p.text):
+        if p.kind not in EXTRACTED_KINDS:
+            continue  # references and furniture: cited or repeated, not stated
+        for f in extract_figures(view[p.char_start:p.char_end]):
             start, end = p.char_start + f.char_start, p.char_start + f.char_end
             figure_rows.append({
                 "figure_id": f"{doc_id}:f{start}-{end}", "document_id": doc_id,
-                "section_id": section_id, "paragraph_id": paragraph_id,
-                "char_start": start, "char_end": end, "surface": f.surface, "sentence": f.sentence,
+                "section_id": section_id, "paragraph_id": paragraph_id, "page_number": doc.page_at(start),
+                "char_start": start, "char_end": end, "surface": text[start:end], "sentence": f.sentence,
                 "value": f.value, "value_high": f.value_high, "unit": f.unit,
                 "value_normalized": f.value_normalized, "unit_normalized": f.unit_normalized,
-                "qualifier": f.qualifier, "year": f.year, "entity": f.entity, "metric": f.metric,
+                "qualifier": f.qualifier, "year": f.year,
+                "entity": figure_entity(f.entity, info.reporting_entity), "metric": f.metric,
                 "pillar": f.pillar, "topic": f.topic, "run_id": run_id,
             })
     document_row = {
-        "document_id": doc_id, "source_path": report.source_path, "sha256": report.sha256,
-        "n_chars": len(text), "text": text, "first_seen_run_id": run_id, "loaded_run_id": run_id,
-        "last_seen_run_id": run_id, "code_version": CODE_VERSION,
+        "document_id": doc_id, "source_path": doc.source_path, "format": doc.format, "sha256": doc.sha256,
+        "n_chars": len(text), "text": text, "n_pages": len(doc.pages),
+        "reporting_entity": info.reporting_entity, "report_title": info.report_title,
+        "reporting_period": info.reporting_period, "source_url": info.source_url,
+        "info_origin": json.dumps(info.origin, sort_keys=True) if info.origin else None,
+        "info_override": given.given_json() if given else None,
+        "first_seen_run_id": run_id, "loaded_run_id": run_id, "last_seen_run_id": run_id,
+        "code_version": CODE_VERSION,
     }
-    return {"documents": [document_row], "sections": section_rows, "paragraphs": paragraph_rows,
-            "figures": figure_rows}
+    return {"documents": [document_row], "sections": section_rows, "pages": page_rows,
+            "paragraphs": paragraph_rows, "figures": figure_rows}
 
 
-def frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    """rows as a DataFrame with the table's columns, in schema order."""
-    return pd.DataFrame(rows, columns=list(TABLES[table][0].to_schema().columns))
-
-
-def process_reports(reports: list[Report], run_id: str,
+def process_sources(sources: list[SourceFile], run_id: str,
                     timings: dict[str, float] | None = None) -> list[ProcessedDocument]:
-    """Parse, extract and validate a batch of reports; invalid rows go to rejections with why.
+    """Read, parse, extract and validate a batch of files; invalid rows go to rejections with why.
 
-    Validation runs once per table for the whole batch: pandera's fixed cost per call dominates
-    on small documents. If timings is given, CPU seconds spent (this thread's) are added to its
-    "parse_extract" and "validate" entries.
+    Validation runs once per table for the whole batch (pandera's fixed cost per call dominates
+    on small documents); a failure that concerns the table as a whole is validated again document
+    by document, so one bad document never costs another its rows. If timings is given, CPU
+    seconds spent (this thread's) are added to its "parse_extract" and "validate" entries.
     """
     clock = time.thread_time  # CPU, not wall: honest whether batches share a core or not
     spent = {"parse_extract": 0.0, "validate": 0.0}
-    out = {r.document_id: ProcessedDocument(r.source_path, r.document_id, r.sha256) for r in reports}
-    source_paths = {r.document_id: r.source_path for r in reports}
+    out = {s.document_id: ProcessedDocument(s.source_path, s.document_id, s.sha256) for s in sources}
+    source_paths = {s.document_id: s.source_path for s in sources}
     rows: dict[str, list[pd.DataFrame]] = {t: [] for t in DATA_TABLES}
-    for report in reports:
-        context = {"run_id": run_id, "source_path": report.source_path, "document_id": report.document_id}
+    for source in sources:
+        context = {"run_id": run_id, "source_path": source.source_path, "document_id": source.document_id}
         started = clock()
         try:
-            built = build_rows(report, run_id)
+            doc = read_document(source)
+            built = build_rows(doc, run_id, source.info)
+        except ReportError as err:  # a file that cannot be read (a scan, an encrypted PDF, ...)
+            out[source.document_id].rejections.append(rejection(
+                run_id, source.source_path, source.document_id, "documents", err.check, err.reason))
+            continue
         except Exception as err:  # a bug on one file must not stop the others loading
-            out[report.document_id].rejections.append(rejection(
-                run_id, report.source_path, report.document_id, "documents", "processing_error",
-                f"parsing or extracting this file failed ({type(err).__name__}: {err}); "
+            out[source.document_id].rejections.append(rejection(
+                run_id, source.source_path, source.document_id, "documents", "processing_error",
+                f"reading, parsing or extracting this file failed ({type(err).__name__}: {err}); "
                 "the other files still load; please report this file as a bug"))
             continue
         finally:
@@ -109,8 +118,8 @@ def process_reports(reports: list[Report], run_id: str,
             df = frame(table, table_rows)
             if table in ("paragraphs", "figures"):
                 text_column = "text" if table == "paragraphs" else "surface"
-                df, rejected = check_lineage(report.text, table, df, text_column, **context)
-                out[report.document_id].rejections += rejected
+                df, rejected = check_lineage(doc.text, table, df, text_column, **context)
+                out[source.document_id].rejections += rejected
             rows[table].append(df)
         spent["validate"] += clock() - checked
     started = clock()
@@ -121,8 +130,8 @@ def process_reports(reports: list[Report], run_id: str,
             out[r["document_id"]].rejections.append(r)
         for doc_id, part in valid.groupby("document_id", sort=False):
             out[doc_id].tables[table] = part
-        for doc in out.values():
-            doc.tables.setdefault(table, valid.iloc[0:0])
+        for processed in out.values():
+            processed.tables.setdefault(table, valid.iloc[0:0])
     spent["validate"] += clock() - started
     if timings is not None:
         for key, seconds in spent.items():

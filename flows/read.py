@@ -1,53 +1,50 @@
-"""Read a report file from raw/: bytes in, decoded text out, or a typed error saying why not."""
+"""Scan raw/: list the report files, hash them, and decide what a run must do with each.
+
+What is unchanged is decided here, before any work fans out: a file whose path, content sha256
+and sidecar/manifest information match what the warehouse holds is skipped. The rest are handed
+on as ``SourceFile``s (bytes, sha256, format sniffed from the content) or rejected with a typed
+error saying why. Reading a file into a Document happens later, where documents are processed.
+
+A user may say whose report a file is and which period it covers, overriding what the pipeline
+reads from the file: a sidecar ``raw/<file name>.meta.json`` (or ``raw/<stem>.meta.json``) such as
+``{"company": "Shell plc", "period": "2023", "title": "...", "source_url": "https://..."}``, or
+one ``raw/manifest.csv`` with a header ``file,company,period,source_url`` (and optionally
+``title``), one row per file (paths relative to raw/). Neither is a report itself.
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-REPORT_SUFFIXES = (".txt", ".md", ".text")
+from flows.document import (  # noqa: F401 (the errors are part of this step's interface)
+    BinaryReport,
+    DuplicateReport,
+    INFO_FIELDS,
+    EmptyReport,
+    NotUTF8,
+    ReportError,
+    ReportInfo,
+    TooLarge,
+    UnsupportedFormat,
+)
+from flows.readers import SourceFile, sniff_format
+
+MANIFEST = "manifest.csv"
+SIDECAR_SUFFIX = ".meta.json"
+# sidecar / manifest key -> ReportInfo field
+INFO_KEYS = {"company": "reporting_entity", "reporting_entity": "reporting_entity", "entity": "reporting_entity",
+             "period": "reporting_period", "reporting_period": "reporting_period",
+             "title": "report_title", "report_title": "report_title",
+             "source_url": "source_url", "url": "source_url"}
 
 
-class ReportError(Exception):
-    """A report that cannot be loaded; the message names the file, the cause and the fix."""
-
-    check = "unreadable"
-
-    def __init__(self, source_path: str, message: str, document_id: str | None = None):
-        super().__init__(f"{source_path}: {message}")
-        self.source_path = source_path
-        self.reason = message
-        self.document_id = document_id  # known when the file could be read
-
-
-class EmptyReport(ReportError):
-    check = "empty_file"
-
-
-class BinaryReport(ReportError):
-    check = "binary_file"
-
-
-class NotUTF8(ReportError):
-    check = "not_utf8"
-
-
-class TooLarge(ReportError):
-    check = "too_large"
-
-
-@dataclass(frozen=True)
-class Report:
-    """A decoded report and the facts that identify it."""
-
-    source_path: str
-    sha256: str
-    text: str
-
-    @property
-    def document_id(self) -> str:
-        return document_id_for(self.sha256)
+class BadMetadata(ReportError):
+    check = "bad_metadata"
 
 
 def document_id_for(sha256: str) -> str:
@@ -55,12 +52,18 @@ def document_id_for(sha256: str) -> str:
     return sha256[:16]
 
 
+def is_metadata_file(relative: str) -> bool:
+    """raw/manifest.csv and sidecar *.meta.json files describe reports; they are not reports."""
+    return relative == MANIFEST or relative.endswith(SIDECAR_SUFFIX)
+
+
 def list_reports(raw_dir: Path) -> list[Path]:
-    """Every report file under raw_dir (recursively), hidden files skipped, in a stable order."""
+    """Every report file under raw_dir (recursively), hidden and metadata files skipped, in a stable order."""
     files = [
         p
         for p in raw_dir.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+        and not is_metadata_file(p.relative_to(raw_dir).as_posix())
     ]
     return sorted(files, key=lambda p: p.as_posix())
 
@@ -74,34 +77,68 @@ def _too_large(source_path: str, size: int, max_bytes: int) -> TooLarge:
                                  "split the report or raise the limit with --max-bytes")
 
 
-def decode_report(source_path: str, data: bytes, max_bytes: int) -> Report:
-    """Decode raw bytes as UTF-8 (a BOM is dropped); raise a ReportError naming what is wrong."""
+def source_file(source_path: str, data: bytes, max_bytes: int, info: ReportInfo | None = None) -> SourceFile:
+    """A file's bytes as a SourceFile (its format sniffed); raise a ReportError naming what is wrong."""
     if len(data) > max_bytes:
         raise _too_large(source_path, len(data), max_bytes)
-    if not data.strip():
-        raise EmptyReport(source_path, "the file is empty (or only whitespace); add the report text or remove the file")
-    if data.startswith(b"%PDF-"):
-        raise BinaryReport(
-            source_path,
-            "a PDF, not text; extract its text first (e.g. `pdftotext -layout report.pdf report.txt`) "
-            "and put the .txt in raw/",
-        )
-    nul = data.find(b"\x00")
-    if nul != -1:
-        raise BinaryReport(
-            source_path,
-            f"binary content (NUL byte at byte {nul:,}); export the report to plain UTF-8 text first",
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise NotUTF8(
-            source_path,
-            f"not UTF-8 at byte {err.start:,} (line {line}, 0x{data[err.start]:02x}); "
-            "re-save the file as UTF-8",
-        ) from None
-    return Report(source_path=source_path, sha256=sha256_bytes(data), text=text)
+    return SourceFile(source_path, sha256_bytes(data), data, sniff_format(source_path, data), info or ReportInfo())
+
+
+def _info_from(values: dict, origin: str, where: str) -> ReportInfo:
+    fields: dict[str, str] = {}
+    for key, value in values.items():
+        name = INFO_KEYS.get(str(key).strip().lower())
+        if name and value is not None and str(value).strip():
+            fields[name] = str(value).strip()
+        elif name is None and key not in ("file", "path", "notes", "note", ""):
+            raise BadMetadata(where, f"unknown key {key!r}; use company, period, title or source_url")
+    return ReportInfo(**fields, origin={name: origin for name in fields})
+
+
+def read_report_infos(raw_dir: Path) -> tuple[dict[str, ReportInfo], list[ReportError]]:
+    """What raw/manifest.csv and the sidecars say, per report path; and the metadata files that are broken.
+
+    A sidecar wins over the manifest, field by field.
+    """
+    infos: dict[str, ReportInfo] = {}
+    errors: list[ReportError] = []
+    manifest = raw_dir / MANIFEST
+    if manifest.is_file():
+        try:
+            rows = list(csv.DictReader(io.StringIO(manifest.read_text(encoding="utf-8-sig"))))
+            for line, row in enumerate(rows, start=2):
+                name = (row.get("file") or row.get("path") or "").strip()
+                if not name:
+                    raise BadMetadata(MANIFEST, f"line {line} has no file; the header must be file,company,period,source_url")
+                infos[name] = _info_from(row, "manifest", f"{MANIFEST} line {line}")
+        except (OSError, UnicodeDecodeError, csv.Error) as err:
+            errors.append(BadMetadata(MANIFEST, f"cannot be read ({err}); save it as UTF-8 CSV with a header "
+                                                "file,company,period,source_url"))
+        except BadMetadata as err:
+            errors.append(err)
+    for sidecar in sorted(raw_dir.rglob("*" + SIDECAR_SUFFIX)):
+        relative = sidecar.relative_to(raw_dir).as_posix()
+        if any(part.startswith(".") for part in sidecar.relative_to(raw_dir).parts):
+            continue
+        try:
+            values = json.loads(sidecar.read_text(encoding="utf-8-sig"))
+            if not isinstance(values, dict):
+                raise ValueError("it is not a JSON object")
+            info = _info_from(values, "sidecar", relative)
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            errors.append(BadMetadata(relative, f"not a valid sidecar ({err}); write a JSON object such as "
+                                                '{"company": "Acme plc", "period": "FY2023"}'))
+            continue
+        except BadMetadata as err:
+            errors.append(err)
+            continue
+        stem = relative[: -len(SIDECAR_SUFFIX)]
+        for target in (stem, *(stem + suffix for suffix in (".pdf", ".html", ".htm", ".md", ".txt"))):
+            base = infos.get(target, ReportInfo())
+            merged = {name: getattr(info, name) or getattr(base, name) for name in INFO_FIELDS}
+            origin = {**base.origin, **info.origin}
+            infos[target] = ReportInfo(**merged, origin={k: v for k, v in origin.items() if merged.get(k)})
+    return infos, errors
 
 
 @dataclass
@@ -110,27 +147,24 @@ class Scan:
 
     files: list[str]
     unchanged: list[str]  # document ids of files already loaded with the same content
-    reports: list[Report]  # new or changed files, decoded
+    sources: list[SourceFile]  # new or changed files, to read and process
     rejected: list[ReportError]  # files that cannot be loaded, with why
 
 
-class DuplicateReport(ReportError):
-    check = "duplicate_content"
-
-
-def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -> Scan:
+def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int) -> Scan:
     """Read every file in raw_dir and sort it: unchanged (skip), to process, or rejected.
 
-    known maps source_path -> (document_id, sha256) of what the warehouse holds. Two files with
-    the same content load once, under the path the warehouse already has for that content (else
-    the first in name order); the other is rejected as a duplicate naming it.
+    known maps source_path -> (document_id, sha256, info_override JSON) of what the warehouse
+    holds. Two files with the same content load once, under the path the warehouse already has
+    for that content (else the first in name order); the other is rejected as a duplicate naming it.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"{raw_dir}: no such directory; create it and drop report files in it")
-    scan = Scan(files=[], unchanged=[], reports=[], rejected=[])
+    scan = Scan(files=[], unchanged=[], sources=[], rejected=[])
+    infos, scan.rejected = read_report_infos(raw_dir)
     seen: dict[str, str] = {}  # sha256 -> source_path
-    loaded_as = {sha: path for path, (_, sha) in known.items()}
+    loaded_as = {entry[1]: path for path, entry in known.items()}
     paths = list_reports(raw_dir)
     present = {p.relative_to(raw_dir).as_posix() for p in paths}
     for sha, path in loaded_as.items():
@@ -157,11 +191,13 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -
                 document_id_for(sha)))
             continue
         seen[sha] = source_path
-        if known.get(source_path, (None, None))[1] == sha:
+        info = infos.get(source_path, ReportInfo())
+        if source_path in known and known[source_path][1:] == (sha, info.given_json()):
             scan.unchanged.append(document_id_for(sha))
             continue
         try:
-            scan.reports.append(decode_report(source_path, data, max_bytes))
+            scan.sources.append(source_file(source_path, data, max_bytes, info))
         except ReportError as err:
+            err.document_id = document_id_for(sha)
             scan.rejected.append(err)
     return scan

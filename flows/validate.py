@@ -63,6 +63,13 @@ def validate_table(table_name: str, df: pd.DataFrame, *, run_id: str,
         except pa.errors.SchemaErrors as err:
             cases = err.failure_cases
             by_row = cases[cases["index"].notna()]
+            if by_row.empty and "document_id" in current and current["document_id"].nunique() > 1:
+                # a failure of the table as a whole: find whose, document by document, so one
+                # document's bad rows never cost another document its rows
+                parts = [validate_table(table_name, group, run_id=run_id, source_paths=source_paths)
+                         for _, group in current.groupby("document_id", sort=False)]
+                valid = pd.concat([v for v, _ in parts], ignore_index=True) if parts else current.iloc[0:0]
+                return valid, rejected + [r for _, rs in parts for r in rs]
             if by_row.empty:
                 reason = "; ".join(
                     f"{c.column or table_name}: {c.check} ({c.failure_case})" for c in cases.itertuples()

@@ -1,21 +1,35 @@
-"""pandera models, one per warehouse table; the DuckDB DDL is derived from them."""
+"""pandera models, one per warehouse table; the DuckDB DDL is derived from them.
 
-from schemas.documents import DocumentSchema
-from schemas.figures import FigureSchema
-from schemas.paragraphs import ParagraphSchema
-from schemas.rejections import RejectionSchema
-from schemas.runs import RunSchema
-from schemas.sections import SectionSchema
+The models (and pandera) are imported on first use of TABLES or a model name, so code that only
+needs the shared vocabularies (``schemas.vocabulary``) stays light.
+"""
 
-# table name -> (model, primary key), in load order
-TABLES = {
-    "documents": (DocumentSchema, "document_id"),
-    "sections": (SectionSchema, "section_id"),
-    "paragraphs": (ParagraphSchema, "paragraph_id"),
-    "figures": (FigureSchema, "figure_id"),
-    "rejections": (RejectionSchema, "rejection_id"),
-    "runs": (RunSchema, "run_id"),
-}
+from __future__ import annotations
 
-__all__ = ["TABLES", "DocumentSchema", "SectionSchema", "ParagraphSchema", "FigureSchema",
-           "RunSchema", "RejectionSchema"]
+import importlib
+
+# table name -> (module, model class, primary key), in load order
+_TABLES = (
+    ("documents", "schemas.documents", "DocumentSchema", "document_id"),
+    ("sections", "schemas.sections", "SectionSchema", "section_id"),
+    ("pages", "schemas.pages", "PageSchema", "page_id"),
+    ("paragraphs", "schemas.paragraphs", "ParagraphSchema", "paragraph_id"),
+    ("figures", "schemas.figures", "FigureSchema", "figure_id"),
+    ("rejections", "schemas.rejections", "RejectionSchema", "rejection_id"),
+    ("runs", "schemas.runs", "RunSchema", "run_id"),
+)
+TABLE_NAMES = tuple(name for name, *_ in _TABLES)
+PRIMARY_KEYS = {name: key for name, _, _, key in _TABLES}
+
+__all__ = ["TABLES", "TABLE_NAMES", "PRIMARY_KEYS"] + [model for _, _, model, _ in _TABLES]
+
+
+def __getattr__(name: str):
+    if name == "TABLES":
+        tables = {table: (getattr(importlib.import_module(module), model), key) for table, module, model, key in _TABLES}
+        globals()["TABLES"] = tables
+        return tables
+    for _, module, model, _ in _TABLES:
+        if name == model:
+            return getattr(importlib.import_module(module), model)
+    raise AttributeError(f"module 'schemas' has no attribute {name!r}")

@@ -42,3 +42,9 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_second():
     assert "pytest" in install_test and "pip install" in install_test
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert install_test in ci
+
+
+def test_readme_table_reference_is_generated_from_the_models():
+    from flows.docs import readme_with_reference
+
+    assert readme_with_reference(README) == README, "run `python -m flows.docs` to update README.md"

@@ -292,22 +292,16 @@ def test_table_units_follow_the_row_label_and_metric_tonnes():
 
 
 def test_every_corpus_figure_passes_the_figures_schema(corpus_files):
-    """What the extractor emits must load: its units, qualifiers and topics are the schema's."""
-    import pandas as pd
+    """What the extractor emits must load: read, parse, extract and validate each corpus text."""
+    from flows.process import process_sources
+    from flows.read import source_file
 
-    from schemas import FigureSchema
-
-    rows = []
+    n_figures = 0
     for path in corpus_files:
-        for f in extract_figures(path.read_text(encoding="utf-8")):
-            rows.append({"figure_id": f"{path.stem}:{f.char_start}", "document_id": "d" * 16, "section_id": "s",
-                         "paragraph_id": "p", "run_id": "r", **{k: getattr(f, k) for k in (
-                             "char_start", "char_end", "surface", "sentence", "value", "value_high", "unit",
-                             "value_normalized", "unit_normalized", "qualifier", "year", "entity", "metric",
-                             "pillar", "topic")}})
-    df = pd.DataFrame(rows)[list(FigureSchema.to_schema().columns)]
-    FigureSchema.validate(df, lazy=True)  # raises SchemaErrors listing every failing row
-    assert len(df) > 300
+        (doc,) = process_sources([source_file(path.name, path.read_bytes(), 10**8)], "run-1")
+        assert doc.rejections == [], (path.name, doc.rejections[:3])
+        n_figures += len(doc.tables["figures"])
+    assert n_figures > 300
 
 
 @pytest.mark.parametrize("text, surface, unit, metric", [

@@ -17,7 +17,8 @@ import pytest
 
 from flows.evaluate import FIELDS, read_answer_key, score_figures
 from flows.extract import extract_figures
-from flows.parse import parse_document
+from flows.parse import parse_text
+from flows.process import EXTRACTED_KINDS
 from tests.conftest import ANSWER_KEY, CORPUS_DIR, ROOT
 
 CORPUS_KEYS = sorted((ROOT / "tests" / "data" / "corpus_keys").glob("*_answer_key.csv"))
@@ -39,10 +40,9 @@ def test_answer_key_is_well_formed(shipped_text):
 
 def test_shipped_report_scores(shipped_text, score_log):
     """The pipeline's own path: parse into paragraphs, extract each, offsets into the document."""
-    _, paragraphs = parse_document(shipped_text)
     predicted = []
-    for p in paragraphs:
-        if p.kind == "text":
+    for p in parse_text(shipped_text).paragraphs:
+        if p.kind in EXTRACTED_KINDS:
             predicted += _as_rows(extract_figures(p.text), p.char_start)
     score = score_figures(predicted, read_answer_key(ANSWER_KEY))
     score_log.append(f"shipped report: {score.summary()}")

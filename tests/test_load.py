@@ -9,12 +9,12 @@ import duckdb
 import pytest
 
 from flows import load
-from flows.process import process_reports
-from flows.read import decode_report
+from flows.process import process_sources
+from flows.read import source_file
 
 
 def _doc(path: str, text: str, run_id: str = "run-1"):
-    (doc,) = process_reports([decode_report(path, text.encode(), 10**6)], run_id)
+    (doc,) = process_sources([source_file(path, text.encode(), 10**6)], run_id)
     return doc
 
 
@@ -29,7 +29,7 @@ def test_load_twice_changes_nothing(warehouse):
     before = con.execute("SELECT * FROM figures ORDER BY figure_id").fetchall()
     load.load_document(con, doc, "run-1")
     assert con.execute("SELECT * FROM figures ORDER BY figure_id").fetchall() == before
-    assert _counts(con) == {"documents": 1, "sections": 1, "paragraphs": 1, "figures": 2, "rejections": 0}
+    assert _counts(con) == {"documents": 1, "sections": 1, "pages": 0, "paragraphs": 1, "figures": 2, "rejections": 0}
 
 
 def test_changed_file_replaces_its_rows(warehouse):
@@ -137,9 +137,15 @@ def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
 
     from flows.settings import SCHEMA_VERSION
 
-    con = _v0_warehouse(warehouse, {"documents": {"first_seen_run_id", "last_seen_run_id", "code_version"},
-                                    "runs": {"n_documents_skipped"}})
+    con = _v0_warehouse(warehouse, {
+        "documents": {"first_seen_run_id", "last_seen_run_id", "code_version", "format", "n_pages",
+                      "reporting_entity", "report_title", "reporting_period", "source_url", "info_origin",
+                      "info_override"},
+        "sections": {"level", "parent_section_id", "page_number"},
+        "paragraphs": {"page_number"}, "figures": {"page_number"}, "runs": {"n_documents_skipped"}})
+    con.execute("DROP TABLE pages")  # version 0 had none
     con.execute("INSERT INTO documents VALUES ('0123456789abcdef', 'a.txt', ?, 3, 'abc', 'run-0')", ["f" * 64])
+    con.execute("INSERT INTO sections VALUES ('0123456789abcdef:s0', '0123456789abcdef', 0, 'T', 0, 1, 0, 3, 'run-0')")
     con.execute("INSERT INTO runs VALUES ('run-0', now(), now(), 'completed', 'raw', 1, 1, 0, 0, 0, 0, 0, NULL)")
     con.close()
 
@@ -148,13 +154,17 @@ def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
     told = []
     con = load.connect(warehouse, notify=told.append)
     assert load.schema_version(con) == SCHEMA_VERSION
-    for table, (model, _) in TABLES.items():
-        assert [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()] == list(model.to_schema().columns)
-    assert con.execute("SELECT source_path, first_seen_run_id, loaded_run_id, last_seen_run_id FROM documents"
-                       ).fetchall() == [("a.txt", "run-0", "run-0", "run-0")]
+    for table, (model, _) in TABLES.items():  # every column, in whatever order the steps added them
+        assert {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()} == set(model.to_schema().columns)
+    assert con.execute("SELECT source_path, first_seen_run_id, loaded_run_id, last_seen_run_id, code_version, "
+                       "format, n_pages FROM documents").fetchall() == [("a.txt", "run-0", "run-0", "run-0", "", "txt", 0)]
+    assert con.execute("SELECT title, level, parent_section_id FROM sections").fetchall() == [("T", 1, None)]
     assert con.execute("SELECT status, n_documents_skipped FROM runs").fetchall() == [("completed", 0)]
     assert told == [f"{warehouse}: migrated to schema version {SCHEMA_VERSION} (documents: added "
-                    "first_seen_run_id, last_seen_run_id, code_version; runs: added n_documents_skipped)"]
+                    "first_seen_run_id, last_seen_run_id; runs: added n_documents_skipped; documents: added "
+                    "code_version; documents: added format, n_pages, reporting_entity, report_title, "
+                    "reporting_period, source_url, info_origin, info_override; sections: added level, "
+                    "parent_section_id, page_number; paragraphs: added page_number; figures: added page_number)"]
     con.close()
     load.connect(warehouse, read_only=True).close()  # readable as a current warehouse now
 
@@ -191,9 +201,9 @@ def test_prune_removes_only_documents_whose_file_is_gone_in_one_transaction(ware
 
 def _expected_counts(raw_dir, names):
     """Rows each document should have once loaded, from processing it here."""
-    reports = [decode_report(n, (raw_dir / n).read_bytes(), 10**6) for n in names]
+    reports = [source_file(n, (raw_dir / n).read_bytes(), 10**6) for n in names]
     return {doc.source_path: tuple(len(doc.tables[t]) for t in ("sections", "paragraphs", "figures"))
-            for doc in process_reports(reports, "expected")}
+            for doc in process_sources(reports, "expected")}
 
 
 def _loaded_counts(warehouse):
@@ -292,7 +302,13 @@ def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_
     con = load.connect(warehouse)
     load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
     assert load.known_documents(con, CODE_VERSION).keys() == {"a.txt"}
-    con.execute("ALTER TABLE documents DROP COLUMN code_version")  # as version 1 wrote it
+    for column in ("code_version", "format", "n_pages", "reporting_entity", "report_title", "reporting_period",
+                   "source_url", "info_origin", "info_override"):  # as version 1 wrote it
+        con.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+    for table, column in (("sections", "level"), ("sections", "parent_section_id"), ("sections", "page_number"),
+                          ("paragraphs", "page_number"), ("figures", "page_number")):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute("DROP TABLE pages")
     con.execute("UPDATE schema_info SET value = '1'")
     con.close()
     told = []

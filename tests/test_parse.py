@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from flows.parse import parse_document
+from flows.parse import parse_text
+
+
+def parse_document(text):
+    parsed = parse_text(text)
+    return parsed.sections, parsed.paragraphs
 
 
 def _check_offsets(text, sections, paragraphs):

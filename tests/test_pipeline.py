@@ -53,7 +53,7 @@ def test_flow_loads_the_shipped_report_with_lineage(loaded, warehouse):
 def test_bad_file_is_recorded_in_rejections_and_others_still_load(loaded, warehouse):
     con = duckdb.connect(str(warehouse), read_only=True)
     rows = con.execute("SELECT source_path, table_name, \"check\", reason FROM rejections").fetchall()
-    assert rows == [("photo.txt", "documents", "binary_file", rows[0][3])]
+    assert rows == [("photo.txt", "documents", "unsupported_format", rows[0][3])]
     assert "NUL byte" in rows[0][3]
     assert con.execute(
         "SELECT value_normalized, unit_normalized, year FROM figures f JOIN documents d USING (document_id) "
@@ -74,7 +74,7 @@ def test_rerun_changes_no_data_table_and_export_is_identical(loaded, raw_dir, wa
     first = export_parquet(con, tmp_path / "exports")
     again = export_parquet(con, tmp_path / "exports")
     assert first == again
-    assert {t["table"] for t in first["tables"]} == {"documents", "sections", "paragraphs", "figures", "rejections", "runs"}
+    assert {t["table"] for t in first["tables"]} == {"documents", "sections", "pages", "paragraphs", "figures", "rejections", "runs"}
     assert first["run_id"] == second["run_id"]
     parquet_rows = con.execute(f"SELECT count(*) FROM '{tmp_path / 'exports' / 'figures.parquet'}'").fetchone()[0]
     assert parquet_rows == before["figures"]
@@ -97,7 +97,11 @@ def test_every_kind_of_bad_file_is_loaded_or_rejected_and_the_others_load(raw_di
     shutil.copy(SHIPPED_REPORT, raw_dir / SHIPPED_REPORT.name)
     (raw_dir / "empty.txt").write_bytes(b"")
     (raw_dir / "blank.txt").write_bytes(b" \r\n\t\n")
-    (raw_dir / "scan.txt").write_bytes(b"%PDF-1.7\n\x00\x01binary")
+    (raw_dir / "scan.txt").write_bytes(b"%PDF-1.7\n\x00\x01binary")  # a PDF by its content, and broken
+    (raw_dir / "blob.txt").write_bytes(b"\x01\x02\x00\x00binary")
+    (raw_dir / "bom only.txt").write_bytes(b"\xef\xbb\xbf \n")
+    (raw_dir / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (raw_dir / "windows utf16.txt").write_bytes("\ufeffSub header: Waste\r\nWe recycled 75% of 300 tonnes.\r\n".encode("utf-16-le"))
     (raw_dir / "latin1.txt").write_bytes("Sub header: Eau\nNous avons \u00e9conomis\u00e9 5 m3.\n".encode("latin-1"))
     with open(raw_dir / "huge.txt", "wb") as f:  # 200 MB, sparse: rejected on its size, never read
         f.truncate(200 * 1024 * 1024)
@@ -115,15 +119,17 @@ def test_every_kind_of_bad_file_is_loaded_or_rejected_and_the_others_load(raw_di
 
     con = duckdb.connect(str(warehouse), read_only=True)
     rejected = dict(con.execute('SELECT source_path, "check" FROM rejections WHERE table_name = \'documents\'').fetchall())
-    assert rejected == {"empty.txt": "empty_file", "blank.txt": "empty_file", "scan.txt": "binary_file",
+    assert rejected == {"empty.txt": "empty_file", "blank.txt": "empty_file", "scan.txt": "malformed_file",
+                        "blob.txt": "binary_file", "bom only.txt": "empty_file", "notes.csv": "unsupported_format",
                         "latin1.txt": "not_utf8", "huge.txt": "too_large", "~copy.txt": "duplicate_content"}
     reasons = dict(con.execute("SELECT source_path, reason FROM rejections").fetchall())
     assert "209,715,200 bytes is over the 67,108,864-byte limit" in reasons["huge.txt"]
     assert "not UTF-8 at byte 27 (line 2, 0xe9)" in reasons["latin1.txt"]
     assert "same content as no headers.txt" in reasons["~copy.txt"]
     loaded = {r[0] for r in con.execute("SELECT source_path FROM documents").fetchall()}
-    assert loaded == {SHIPPED_REPORT.name, "no headers.txt", "windows bom.txt", "rapport d\u2019\u00e9t\u00e9 \u6c34.txt"}
-    assert (summary["files"], summary["loaded"], summary["rejected"]) == (10, 4, 6)
+    assert loaded == {SHIPPED_REPORT.name, "no headers.txt", "windows bom.txt", "windows utf16.txt",
+                      "rapport d\u2019\u00e9t\u00e9 \u6c34.txt"}
+    assert (summary["files"], summary["loaded"], summary["rejected"]) == (14, 5, 9)
     for name, sql in LINEAGE_CHECKS.items():
         assert con.execute(sql).fetchone()[0] == 0, name
 
@@ -140,7 +146,10 @@ def test_every_kind_of_bad_file_is_loaded_or_rejected_and_the_others_load(raw_di
         WHERE source_path = 'windows bom.txt'""").fetchall()) == [("12%",), ("540 million kWh",)]
     (n_files, n_loaded, n_rejected, status), = con.execute(
         "SELECT n_files, n_documents_loaded, n_documents_rejected, status FROM runs").fetchall()
-    assert (n_files, n_loaded, n_rejected, status) == (10, 4, 6, "completed")
+    assert (n_files, n_loaded, n_rejected, status) == (14, 5, 9, "completed")
+    # UTF-16 with a BOM (a Windows export) is decoded, not called binary
+    assert con.execute("""SELECT surface FROM figures JOIN documents USING (document_id)
+        WHERE source_path = 'windows utf16.txt' ORDER BY char_start""").fetchall() == [("75%",), ("300 tonnes",)]
 
 
 def test_skipped_files_are_counted_and_removed_files_keep_their_rows(raw_dir, warehouse, prefect_harness):
@@ -190,19 +199,19 @@ def test_cached_processing_is_restamped_with_the_run_that_loads_it(raw_dir, ware
 
 def test_a_file_that_crashes_processing_is_rejected_and_the_others_load(monkeypatch):
     from flows import process
-    from flows.read import decode_report
+    from flows.read import source_file
 
     original = process.build_rows
 
-    def crash_on_b(report, run_id):
-        if report.source_path == "b.txt":
+    def crash_on_b(doc, run_id, given=None):
+        if doc.source_path == "b.txt":
             raise ZeroDivisionError("division by zero")
-        return original(report, run_id)
+        return original(doc, run_id, given)
 
     monkeypatch.setattr(process, "build_rows", crash_on_b)
-    reports = [decode_report(n, f"Sub header: S\nWe gave {i} meals.\n".encode(), 10**6)
+    reports = [source_file(n, f"Sub header: S\nWe gave {i} meals.\n".encode(), 10**6)
                for i, n in enumerate(["a.txt", "b.txt", "c.txt"], start=1)]
-    a, b, c = process.process_reports(reports, "run-1")
+    a, b, c = process.process_sources(reports, "run-1")
     assert len(a.tables["figures"]) == 1 and len(c.tables["figures"]) == 1
     assert len(b.tables["documents"]) == 0
     (r,) = b.rejections

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from flows.read import BinaryReport, EmptyReport, NotUTF8, TooLarge, decode_report, scan_raw
+from flows.read import BinaryReport, EmptyReport, NotUTF8, TooLarge, UnsupportedFormat, scan_raw, source_file
+from flows.readers import decode_text
 
 
 def test_utf8_with_bom_and_crlf_decodes():
-    report = decode_report("a.txt", "\ufeffSub header: S\r\nText.\r\n".encode("utf-8"), 1000)
-    assert report.text.startswith("Sub header: S\r\n")
-    assert len(report.document_id) == 16
+    data = "\ufeffSub header: S\r\nText.\r\n".encode("utf-8")
+    assert decode_text("a.txt", data).startswith("Sub header: S\r\n")
+    assert len(source_file("a.txt", data, 1000).document_id) == 16
 
 
 @pytest.mark.parametrize("data, error, words", [
     (b"", EmptyReport, "empty"),
     (b"  \n\n ", EmptyReport, "empty"),
-    (b"PK\x03\x04\x00\x00binary", BinaryReport, "NUL byte at byte 4"),
-    (b"%PDF-1.7\n%\xe2\xe3\n1 0 obj", BinaryReport, "a PDF, not text"),
+    (b"PK\x03\x04\x00\x00binary", UnsupportedFormat, "a ZIP container"),
+    (b"\x01\x02\x00\x00binary", BinaryReport, "NUL byte at byte 2"),
     ("Sub header: caf\u00e9".encode("latin-1"), NotUTF8, "byte 15 (line 1, 0xe9)"),
     (b"x" * 2000, TooLarge, "2,000 bytes"),
 ])
 def test_bad_bytes_raise_a_clear_error(data, error, words):
     with pytest.raises(error) as info:
-        decode_report("raw/bad.txt", data, 1000)
+        source_file("raw/bad.txt", data, 1000)
     assert str(info.value).startswith("raw/bad.txt: ")
     assert words in str(info.value)
 
@@ -36,12 +37,12 @@ def test_scan_sorts_files_into_unchanged_changed_and_rejected(tmp_path):
     (tmp_path / ".hidden").write_text("ignored", encoding="utf-8")
     first = scan_raw(tmp_path, {}, 10**6)
     assert first.files == ["a.txt", "b.txt", "copy of a.txt", "empty.txt"]
-    assert [r.source_path for r in first.reports] == ["a.txt", "b.txt"]
+    assert [r.source_path for r in first.sources] == ["a.txt", "b.txt"]
     assert {e.source_path: e.check for e in first.rejected} == {
         "copy of a.txt": "duplicate_content", "empty.txt": "empty_file"}
-    known = {r.source_path: (r.document_id, r.sha256) for r in first.reports}
+    known = {r.source_path: (r.document_id, r.sha256, None) for r in first.sources}
     second = scan_raw(tmp_path, known, 10**6)
-    assert second.reports == [] and sorted(second.unchanged) == sorted(v[0] for v in known.values())
+    assert second.sources == [] and sorted(second.unchanged) == sorted(v[0] for v in known.values())
 
 
 def test_scan_of_missing_dir_says_what_to_do(tmp_path):
@@ -52,10 +53,10 @@ def test_scan_of_missing_dir_says_what_to_do(tmp_path):
 def test_a_new_copy_of_a_loaded_file_does_not_take_its_place(tmp_path):
     (tmp_path / "b.txt").write_text("Sub header: B\nText 2.\n", encoding="utf-8")
     first = scan_raw(tmp_path, {}, 10**6)
-    known = {r.source_path: (r.document_id, r.sha256) for r in first.reports}
+    known = {r.source_path: (r.document_id, r.sha256, None) for r in first.sources}
     (tmp_path / "a_copy.txt").write_text("Sub header: B\nText 2.\n", encoding="utf-8")
     second = scan_raw(tmp_path, known, 10**6)
-    assert second.reports == [] and len(second.unchanged) == 1
+    assert second.sources == [] and len(second.unchanged) == 1
     assert [(e.source_path, e.check) for e in second.rejected] == [("a_copy.txt", "duplicate_content")]
     assert "same content as b.txt" in second.rejected[0].reason
 
@@ -65,4 +66,4 @@ def test_a_duplicate_names_the_document_it_duplicates(tmp_path):
     (tmp_path / "b.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
     scan = scan_raw(tmp_path, {}, 10**6)
     (dup,) = scan.rejected
-    assert dup.document_id == scan.reports[0].document_id
+    assert dup.document_id == scan.sources[0].document_id

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 
 
-from flows.process import build_rows, frame, process_reports
-from flows.read import decode_report
+from flows.process import build_rows, process_sources
+from flows.rows import frame
+from flows.read import source_file
+from flows.readers import read_document
 from flows.validate import check_lineage, validate_table
 
 
 def _figures(report_text: str):
-    report = decode_report("r.txt", report_text.encode(), 10**6)
-    rows = build_rows(report, "run-1")
-    return report, frame("figures", rows["figures"])
+    report = source_file("r.txt", report_text.encode(), 10**6)
+    doc = read_document(report)
+    return doc, frame("figures", build_rows(doc, "run-1")["figures"])
 
 
 def test_bad_figure_rows_are_rejected_with_reason_and_lineage():
@@ -50,9 +52,9 @@ def test_lineage_check_rejects_rows_whose_text_is_not_at_their_offsets():
 
 
 def test_process_reports_keeps_valid_rows_and_counts_every_row():
-    reports = [decode_report(f"r{i}.txt", f"Sub header: S{i}\nWe planted {40 + i} trees.\n".encode(), 10**6)
+    reports = [source_file(f"r{i}.txt", f"Sub header: S{i}\nWe planted {40 + i} trees.\n".encode(), 10**6)
                for i in range(3)]
-    docs = process_reports(reports, "run-1")
+    docs = process_sources(reports, "run-1")
     assert [len(d.tables["figures"]) for d in docs] == [1, 1, 1]
     assert [d.tables["figures"].iloc[0]["value"] for d in docs] == [40, 41, 42]
     assert all(d.rejections == [] for d in docs)

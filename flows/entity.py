@@ -1,0 +1,60 @@
+"""Whose figure it is: an organisation (or part of one) its sentence names, else the reporting entity.
+
+The extractor proposes a name from the figure's sentence (its subject). That name is kept when
+it names an organisation or a part of one: it carries an organisation word
+(``schemas/vocab/organisation_words.csv``: Group, plc, Foundation, Data Center, Plant, ...) or
+extends the reporting entity's name ("Alibaba Cloud" in Alibaba Group's report). A shorter form
+of the reporting entity ("Alibaba") is the reporting entity. Any other name (a person, a place, a
+programme, a capitalized heading word) is not whose figure it is: the figure belongs to the
+reporting entity.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+_VOCAB = Path(__file__).resolve().parents[1] / "schemas" / "vocab" / "organisation_words.csv"
+_ROLES = frozenset("CEO CFO COO Chair Chairman Board Group Executive Committee Management Report".split())
+
+
+@lru_cache(maxsize=1)
+def organisation_words() -> dict[str, str]:
+    """word -> where it must stand in a name: "last" (a legal form: plc, Inc, AG) or "any"."""
+    with open(_VOCAB, encoding="utf-8", newline="") as fh:
+        return {row["word"]: row["position"] for row in csv.DictReader(fh)}
+
+
+def _core(name: str) -> str:
+    """A name without its legal form or "Group": "Shell plc" -> "Shell", "Alibaba Group" -> "Alibaba"."""
+    words = name.split()
+    while len(words) > 1 and (organisation_words().get(words[-1]) == "last" or words[-1] == "Group"):
+        words = words[:-1]
+    return " ".join(words)
+
+
+def names_organisation(name: str) -> bool:
+    """Whether a name reads as an organisation or a part of one (a site, a unit): "Suwon Data
+    Center", "Ministry of Health", "Acme AG"; a name in capitals (a heading) does not."""
+    parts = name.split()
+    if len(parts) < 2 or name.isupper():
+        return False
+    vocab = organisation_words()
+    return vocab.get(parts[-1]) == "last" or any(vocab.get(w.strip(",")) == "any" for w in parts)
+
+
+def figure_entity(named: str | None, reporting_entity: str | None) -> str | None:
+    """The entity of a figure, from the name its sentence gives (if any) and the reporting entity."""
+    if not named:
+        return reporting_entity
+    if reporting_entity:
+        core = _core(reporting_entity)
+        if named in (reporting_entity, core) or reporting_entity.startswith(named + " ") or core.startswith(named):
+            return reporting_entity  # "Alibaba" in Alibaba Group's report
+        rest = named[len(core) + 1:] if named.startswith(core + " ") else ""
+        if rest and not named.isupper() and all(w[:1].isupper() for w in rest.split()) and rest not in _ROLES:
+            return named  # a named part: "Alibaba Cloud", "Shell Polymers Monaca"
+    if names_organisation(named):
+        return named
+    return reporting_entity
