@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FIELDS = ("value", "unit_normalized", "qualifier", "year", "topic")
+FIELDS = ("value", "unit_normalized", "qualifier", "year", "topic", "entity")
 
 
 @dataclass

@@ -67,3 +67,32 @@ def test_a_duplicate_names_the_document_it_duplicates(tmp_path):
     scan = scan_raw(tmp_path, {}, 10**6)
     (dup,) = scan.rejected
     assert dup.document_id == scan.sources[0].document_id
+
+
+@pytest.mark.parametrize("name, data, fmt", [
+    ("report.txt", b"Plain text report.\n", "txt"),
+    ("report", b"Plain text report, no extension.\n", "txt"),
+    ("report.md", b"Plain text in a .md file.\n", "md"),
+    ("notes.txt", b"# Title\n\nText\n\n## Part\n\nMore\n", "md"),           # Markdown by its content
+    ("page.txt", b"<!DOCTYPE html><html><body><p>Hi</p></body></html>", "html"),  # HTML by its content
+    ("page.htm", b"<p>A fragment, named .htm</p>", "html"),
+    ("report.bin", b"%PDF-1.7\n...", "pdf"),                                 # a PDF by its magic bytes
+    ("utf16.txt", "\ufeffText from Windows.\r\n".encode("utf-16-le"), "txt"),
+])
+def test_formats_are_recognised_by_content(name, data, fmt):
+    assert source_file(name, data, 10**6).format == fmt
+
+
+@pytest.mark.parametrize("name, data, check, words", [
+    ("deck.pptx", b"PK\x03\x04rest", "unsupported_format", "ZIP container"),
+    ("scan.png", b"\x89PNG\r\n\x1a\nrest", "unsupported_format", "OCR it first"),
+    ("data.csv", b"a,b\n1,2\n", "unsupported_format", ".csv files are not reports"),
+    ("fake.pdf", b"Not really a PDF\n", "unsupported_format", "no %PDF- header"),
+    ("bom.txt", b"\xef\xbb\xbf  \n", "empty_file", "empty"),
+    ("bad16.txt", b"\xff\xfe\x00\xd8", "not_utf8", "UTF-16-LE byte-order mark"),
+])
+def test_what_is_not_a_report_is_rejected_with_its_reason(name, data, check, words):
+    with pytest.raises(Exception) as info:
+        from flows.readers import read_document
+        read_document(source_file(name, data, 10**6))
+    assert info.value.check == check and words in str(info.value) and str(info.value).startswith(name)
