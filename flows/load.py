@@ -180,11 +180,13 @@ def _migrate_1_to_2(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
 
 
 def _migrate_2_to_3(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
-    """2 -> 3: formats, pages, nested sections and whose report it is. Documents gain format,
-    n_pages, reporting_entity, report_title, reporting_period, source_url, info_origin and
-    info_override; sections gain level, parent_section_id and page_number; paragraphs and figures
-    gain page_number; a pages table. Every document is marked for processing again (code_version
-    ''), so the next run fills the new columns from the files."""
+    """2 -> 3: formats, pages, nested sections, tables and whose report it is. Documents gain
+    format, n_pages, reporting_entity, report_title, reporting_period, source_url, info_origin and
+    info_override; sections gain level, parent_section_id and page_number; paragraphs gain
+    page_number; figures gain page_number, is_target and their table cell (table_id, row_index,
+    col_index, row_label, col_label, unit_source and its offsets), and a unit may be unknown (null);
+    new pages and tables tables. Every document is marked for processing again (code_version ''),
+    so the next run fills the new columns from the files."""
     _require_keys(con, path)
     tables = _tables(con)
     added: dict[str, list[str]] = {}
@@ -196,13 +198,20 @@ def _migrate_2_to_3(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
         "sections": [("level", "BIGINT", "CASE WHEN title IS NULL THEN 0 ELSE 1 END", True),
                      ("parent_section_id", "VARCHAR", None, False), ("page_number", "BIGINT", None, False)],
         "paragraphs": [("page_number", "BIGINT", None, False)],
-        "figures": [("page_number", "BIGINT", None, False)],
+        "figures": [("page_number", "BIGINT", None, False), ("is_target", "BOOLEAN", None, True),
+                    ("table_id", "VARCHAR", None, False), ("row_index", "BIGINT", None, False),
+                    ("col_index", "BIGINT", None, False), ("row_label", "VARCHAR", None, False),
+                    ("col_label", "VARCHAR", None, False), ("unit_source", "VARCHAR", None, False),
+                    ("unit_source_char_start", "BIGINT", None, False), ("unit_source_char_end", "BIGINT", None, False)],
     }
     for table, columns in plan.items():
         if table not in tables:
             continue
         added[table] = [c for c, sql_type, fill, not_null in columns
                         if _add_column(con, table, c, sql_type, fill, not_null)]
+    if "figures" in tables:
+        for column in ("unit", "value_normalized", "unit_normalized"):  # a table cell's unit may be unknown
+            con.execute(f'ALTER TABLE figures ALTER COLUMN "{column}" DROP NOT NULL')
     if "documents" in tables:
         con.execute("UPDATE documents SET code_version = ''")
     return _said(added)
@@ -514,6 +523,14 @@ LINEAGE_CHECKS = {
     "section nests in a section of its document with a lower level": """
         SELECT count(*) FROM sections s JOIN sections p ON p.section_id = s.parent_section_id
         WHERE p.document_id <> s.document_id OR p.level >= s.level OR p.char_start > s.char_start""",
+    "table caption is the text at its offsets": """
+        SELECT count(*) FROM main.tables t JOIN documents d USING (document_id)
+        WHERE t.caption IS NOT NULL
+          AND substr(d.text, t.caption_char_start + 1, t.caption_char_end - t.caption_char_start) <> t.caption""",
+    "table figure lies inside its table, its unit's words inside its document": """
+        SELECT count(*) FROM figures f JOIN main.tables t USING (table_id) JOIN documents d ON d.document_id = f.document_id
+        WHERE f.char_start < t.char_start OR f.char_end > t.char_end OR t.document_id <> f.document_id
+           OR (f.unit_source_char_start IS NOT NULL AND (f.unit_source_char_start < 0 OR f.unit_source_char_end > d.n_chars))""",
     "section lies inside its document": """
         SELECT count(*) FROM sections s JOIN documents d USING (document_id)
         WHERE s.char_start < 0 OR s.char_end > d.n_chars""",

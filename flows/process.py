@@ -14,6 +14,7 @@ from flows.parse import parse_document
 from flows.readers import SourceFile, read_document
 from flows.report_info import resolve_report_info
 from flows.rows import DATA_TABLES, ProcessedDocument, frame
+from flows.tables import table_figures
 from flows.validate import check_lineage, rejection, validate_table
 from flows.version import CODE_VERSION
 from schemas.vocabulary import PROSE_KINDS
@@ -43,7 +44,21 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
          "char_start": p.char_start, "char_end": p.char_end, "run_id": run_id}
         for p in doc.pages
     ]
-    paragraph_rows, figure_rows = [], []
+    paragraph_rows, table_rows, figure_rows = [], [], []
+
+    def figure_row(start: int, end: int, f, section_id: str, paragraph_id: str, **cell) -> dict:
+        return {
+            "figure_id": f"{doc_id}:f{start}-{end}", "document_id": doc_id, "section_id": section_id,
+            "paragraph_id": paragraph_id, "page_number": doc.page_at(start), "char_start": start, "char_end": end,
+            "surface": text[start:end], "sentence": f.sentence, "value": f.value, "value_high": f.value_high,
+            "unit": f.unit, "value_normalized": f.value_normalized, "unit_normalized": f.unit_normalized,
+            "qualifier": f.qualifier, "year": f.year, "is_target": getattr(f, "is_target", False),
+            "entity": figure_entity(f.entity, info.reporting_entity), "metric": f.metric,
+            "pillar": f.pillar, "topic": f.topic, "table_id": None, "row_index": None, "col_index": None,
+            "row_label": None, "col_label": None, "unit_source": None, "unit_source_char_start": None,
+            "unit_source_char_end": None, "run_id": run_id, **cell,
+        }
+
     for p in parsed.paragraphs:
         section_id = section_ids[p.section_index]
         paragraph_id = f"{section_id}:p{p.paragraph_index}"
@@ -55,18 +70,31 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
         })
         if p.kind not in EXTRACTED_KINDS:
             continue  # references and furniture: cited or repeated, not stated
+        tables = [t for t in doc.tables if p.char_start <= t.char_start < p.char_end] if p.kind == "table" else []
+        for table in tables:
+            table_id = f"{doc_id}:t{table.char_start}"
+            caption = (table.caption_start, table.caption_end) if table.caption_start is not None else None
+            table_rows.append({
+                "table_id": table_id, "document_id": doc_id, "section_id": section_id, "paragraph_id": paragraph_id,
+                "page_number": doc.page_at(table.char_start), "char_start": table.char_start,
+                "char_end": table.char_end, "caption": text[caption[0]:caption[1]] if caption else None,
+                "caption_char_start": caption[0] if caption else None, "caption_char_end": caption[1] if caption else None,
+                "n_rows": table.n_rows, "n_cols": table.n_cols, "header_rows": table.header_rows, "run_id": run_id,
+            })
+            for f in table_figures(text, view, table, caption):
+                cell = {"table_id": table_id, "row_index": f.row_index, "col_index": f.col_index,
+                        "row_label": f.row_label, "col_label": f.col_label, "unit_source": f.unit_source,
+                        "unit_source_char_start": f.unit_source_char_start,
+                        "unit_source_char_end": f.unit_source_char_end}
+                row = figure_row(f.char_start, f.char_end, f, section_id, paragraph_id, **cell)
+                if f.entity is None:
+                    row["entity"] = info.reporting_entity
+                figure_rows.append(row)
+        if tables:
+            continue
         for f in extract_figures(view[p.char_start:p.char_end]):
             start, end = p.char_start + f.char_start, p.char_start + f.char_end
-            figure_rows.append({
-                "figure_id": f"{doc_id}:f{start}-{end}", "document_id": doc_id,
-                "section_id": section_id, "paragraph_id": paragraph_id, "page_number": doc.page_at(start),
-                "char_start": start, "char_end": end, "surface": text[start:end], "sentence": f.sentence,
-                "value": f.value, "value_high": f.value_high, "unit": f.unit,
-                "value_normalized": f.value_normalized, "unit_normalized": f.unit_normalized,
-                "qualifier": f.qualifier, "year": f.year,
-                "entity": figure_entity(f.entity, info.reporting_entity), "metric": f.metric,
-                "pillar": f.pillar, "topic": f.topic, "run_id": run_id,
-            })
+            figure_rows.append(figure_row(start, end, f, section_id, paragraph_id))
     document_row = {
         "document_id": doc_id, "source_path": doc.source_path, "format": doc.format, "sha256": doc.sha256,
         "n_chars": len(text), "text": text, "n_pages": len(doc.pages),
@@ -78,7 +106,7 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
         "code_version": CODE_VERSION,
     }
     return {"documents": [document_row], "sections": section_rows, "pages": page_rows,
-            "paragraphs": paragraph_rows, "figures": figure_rows}
+            "paragraphs": paragraph_rows, "tables": table_rows, "figures": figure_rows}
 
 
 def process_sources(sources: list[SourceFile], run_id: str,

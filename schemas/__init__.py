@@ -14,6 +14,7 @@ _TABLES = (
     ("sections", "schemas.sections", "SectionSchema", "section_id"),
     ("pages", "schemas.pages", "PageSchema", "page_id"),
     ("paragraphs", "schemas.paragraphs", "ParagraphSchema", "paragraph_id"),
+    ("tables", "schemas.tables", "TableSchema", "table_id"),
     ("figures", "schemas.figures", "FigureSchema", "figure_id"),
     ("rejections", "schemas.rejections", "RejectionSchema", "rejection_id"),
     ("runs", "schemas.runs", "RunSchema", "run_id"),

@@ -19,7 +19,7 @@ def test_export_writes_every_table_and_a_true_manifest(warehouse, tmp_path):
     manifest = export_parquet(con, out)
     assert json.loads((out / "manifest.json").read_text()) == manifest
     tables = {t["table"]: t for t in manifest["tables"]}
-    assert set(tables) == {"documents", "sections", "pages", "paragraphs", "figures", "rejections", "runs"}
+    assert set(tables) == {"documents", "sections", "pages", "paragraphs", "tables", "figures", "rejections", "runs"}
     for table, entry in tables.items():
         path = out / entry["file"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]

@@ -29,7 +29,7 @@ def test_load_twice_changes_nothing(warehouse):
     before = con.execute("SELECT * FROM figures ORDER BY figure_id").fetchall()
     load.load_document(con, doc, "run-1")
     assert con.execute("SELECT * FROM figures ORDER BY figure_id").fetchall() == before
-    assert _counts(con) == {"documents": 1, "sections": 1, "pages": 0, "paragraphs": 1, "figures": 2, "rejections": 0}
+    assert _counts(con) == {"documents": 1, "sections": 1, "pages": 0, "paragraphs": 1, "tables": 0, "figures": 2, "rejections": 0}
 
 
 def test_changed_file_replaces_its_rows(warehouse):
@@ -90,7 +90,7 @@ def test_tables_are_created_from_the_pandera_models(warehouse):
 
     con = load.connect(warehouse)
     for table, (model, _) in TABLES.items():
-        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        columns = [r[0] for r in con.execute(f"DESCRIBE main.{table}").fetchall()]
         assert columns == list(model.to_schema().columns)
 
 
@@ -142,8 +142,11 @@ def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
                       "reporting_entity", "report_title", "reporting_period", "source_url", "info_origin",
                       "info_override"},
         "sections": {"level", "parent_section_id", "page_number"},
-        "paragraphs": {"page_number"}, "figures": {"page_number"}, "runs": {"n_documents_skipped"}})
-    con.execute("DROP TABLE pages")  # version 0 had none
+        "paragraphs": {"page_number"}, "runs": {"n_documents_skipped"},
+        "figures": {"page_number", "is_target", "table_id", "row_index", "col_index", "row_label", "col_label",
+                    "unit_source", "unit_source_char_start", "unit_source_char_end"}})
+    con.execute("DROP TABLE pages")  # version 0 had neither
+    con.execute("DROP TABLE main.tables")
     con.execute("INSERT INTO documents VALUES ('0123456789abcdef', 'a.txt', ?, 3, 'abc', 'run-0')", ["f" * 64])
     con.execute("INSERT INTO sections VALUES ('0123456789abcdef:s0', '0123456789abcdef', 0, 'T', 0, 1, 0, 3, 'run-0')")
     con.execute("INSERT INTO runs VALUES ('run-0', now(), now(), 'completed', 'raw', 1, 1, 0, 0, 0, 0, 0, NULL)")
@@ -155,7 +158,7 @@ def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
     con = load.connect(warehouse, notify=told.append)
     assert load.schema_version(con) == SCHEMA_VERSION
     for table, (model, _) in TABLES.items():  # every column, in whatever order the steps added them
-        assert {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()} == set(model.to_schema().columns)
+        assert {r[0] for r in con.execute(f"DESCRIBE main.{table}").fetchall()} == set(model.to_schema().columns)
     assert con.execute("SELECT source_path, first_seen_run_id, loaded_run_id, last_seen_run_id, code_version, "
                        "format, n_pages FROM documents").fetchall() == [("a.txt", "run-0", "run-0", "run-0", "", "txt", 0)]
     assert con.execute("SELECT title, level, parent_section_id FROM sections").fetchall() == [("T", 1, None)]
@@ -164,7 +167,9 @@ def test_version_0_warehouse_is_migrated_and_keeps_its_rows(warehouse):
                     "first_seen_run_id, last_seen_run_id; runs: added n_documents_skipped; documents: added "
                     "code_version; documents: added format, n_pages, reporting_entity, report_title, "
                     "reporting_period, source_url, info_origin, info_override; sections: added level, "
-                    "parent_section_id, page_number; paragraphs: added page_number; figures: added page_number)"]
+                    "parent_section_id, page_number; paragraphs: added page_number; figures: added page_number, "
+                    "is_target, table_id, row_index, col_index, row_label, col_label, unit_source, "
+                    "unit_source_char_start, unit_source_char_end)"]
     con.close()
     load.connect(warehouse, read_only=True).close()  # readable as a current warehouse now
 
@@ -306,9 +311,13 @@ def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_
                    "source_url", "info_origin", "info_override"):  # as version 1 wrote it
         con.execute(f"ALTER TABLE documents DROP COLUMN {column}")
     for table, column in (("sections", "level"), ("sections", "parent_section_id"), ("sections", "page_number"),
-                          ("paragraphs", "page_number"), ("figures", "page_number")):
+                          ("paragraphs", "page_number"), ("figures", "page_number"), ("figures", "is_target"),
+                          ("figures", "table_id"), ("figures", "row_index"), ("figures", "col_index"),
+                          ("figures", "row_label"), ("figures", "col_label"), ("figures", "unit_source"),
+                          ("figures", "unit_source_char_start"), ("figures", "unit_source_char_end")):
         con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("DROP TABLE pages")
+    con.execute("DROP TABLE main.tables")
     con.execute("UPDATE schema_info SET value = '1'")
     con.close()
     told = []

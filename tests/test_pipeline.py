@@ -54,7 +54,7 @@ def test_bad_file_is_recorded_in_rejections_and_others_still_load(loaded, wareho
     con = duckdb.connect(str(warehouse), read_only=True)
     rows = con.execute("SELECT source_path, table_name, \"check\", reason FROM rejections").fetchall()
     assert rows == [("photo.txt", "documents", "unsupported_format", rows[0][3])]
-    assert "NUL byte" in rows[0][3]
+    assert "a PNG image" in rows[0][3] and "OCR it first" in rows[0][3]
     assert con.execute(
         "SELECT value_normalized, unit_normalized, year FROM figures f JOIN documents d USING (document_id) "
         "WHERE d.source_path = 'notes ünïcode.txt'").fetchall() == [(1200.0, "m3", 2024)]
@@ -74,7 +74,7 @@ def test_rerun_changes_no_data_table_and_export_is_identical(loaded, raw_dir, wa
     first = export_parquet(con, tmp_path / "exports")
     again = export_parquet(con, tmp_path / "exports")
     assert first == again
-    assert {t["table"] for t in first["tables"]} == {"documents", "sections", "pages", "paragraphs", "figures", "rejections", "runs"}
+    assert {t["table"] for t in first["tables"]} == {"documents", "sections", "pages", "paragraphs", "tables", "figures", "rejections", "runs"}
     assert first["run_id"] == second["run_id"]
     parquet_rows = con.execute(f"SELECT count(*) FROM '{tmp_path / 'exports' / 'figures.parquet'}'").fetchone()[0]
     assert parquet_rows == before["figures"]

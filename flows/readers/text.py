@@ -303,6 +303,8 @@ def _table(text: str, lines: list[_Line], first: int, last: int) -> Table:
     if rule is None:  # headers: rows at the top with no number in any cell but the first
         for spans in rows:
             values = [text[a:b] for a, b in spans[1:]]
+            if header_rows and not any(values):
+                break  # "Diesel: | | |" under a header: a group row of the body
             if values and not any(_NUMERIC_CELL.fullmatch(v) and not re.fullmatch(r"(?:19|20)\d\d", v) for v in values if v):
                 header_rows += 1
             else:
