@@ -12,6 +12,7 @@ reporting entity.
 from __future__ import annotations
 
 import csv
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,9 +45,29 @@ def names_organisation(name: str) -> bool:
     return vocab.get(parts[-1]) == "last" or any(vocab.get(w.strip(",")) == "any" for w in parts)
 
 
-def figure_entity(named: str | None, reporting_entity: str | None) -> str | None:
+_SOURCE_BEFORE = re.compile(
+    r"(?i:according to|reported by|report by|reports by|data (?:from|by)|source[sd]?\s*:|survey by|stud(?:y|ies) by|"
+    r"research by|estimated? by|estimates? from|verified by|certified by|assured by|audited by|assessed by|"
+    r"calculated by|cited by|rated by|ranked by|in partnership with|partnered with|together with|"
+    r"in collaboration with|with the support of)\W+(?:[\w’'-]+\W+){0,4}?$")
+_SOURCE_AFTER = re.compile(r"(?i:^\S*(?:’s|'s)?\s+(?:report|study|survey|research|analysis|data|estimates?|"
+                           r"assessment|verification|certification|rating|index)\b)")
+
+
+def is_source(named: str, sentence: str) -> bool:
+    """Whether the sentence names the organisation as a source or partner ("according to a report by
+    Renmin University", "Carbon Trust's report"), not as whom the figure is about."""
+    at = sentence.find(named)
+    while at != -1:
+        if _SOURCE_BEFORE.search(sentence[max(0, at - 80):at]) or _SOURCE_AFTER.search(sentence[at + len(named):at + len(named) + 40]):
+            return True
+        at = sentence.find(named, at + 1)
+    return False
+
+
+def figure_entity(named: str | None, reporting_entity: str | None, sentence: str = "") -> str | None:
     """The entity of a figure, from the name its sentence gives (if any) and the reporting entity."""
-    if not named:
+    if not named or (sentence and is_source(named, sentence)):
         return reporting_entity
     if reporting_entity:
         core = _core(reporting_entity)

@@ -10,6 +10,8 @@ import pandas as pd
 from flows.document import Document, ReportError, ReportInfo
 from flows.entity import figure_entity
 from flows.extract import extract_figures
+from flows.facts import consolidate
+from flows.metrics import classify
 from flows.parse import parse_document
 from flows.readers import SourceFile, read_document
 from flows.report_info import resolve_report_info
@@ -53,10 +55,11 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
             "surface": text[start:end], "sentence": f.sentence, "value": f.value, "value_high": f.value_high,
             "unit": f.unit, "value_normalized": f.value_normalized, "unit_normalized": f.unit_normalized,
             "qualifier": f.qualifier, "year": f.year, "is_target": getattr(f, "is_target", False),
-            "entity": figure_entity(f.entity, info.reporting_entity), "metric": f.metric,
+            "entity": figure_entity(f.entity, info.reporting_entity, f.sentence), "metric": f.metric,
             "pillar": f.pillar, "topic": f.topic, "table_id": None, "row_index": None, "col_index": None,
             "row_label": None, "col_label": None, "unit_source": None, "unit_source_char_start": None,
-            "unit_source_char_end": None, "run_id": run_id, **cell,
+            "unit_source_char_end": None, "metric_code": None, "scope": None, "scope2_method": None,
+            "gri_code": None, "run_id": run_id, **cell,
         }
 
     for p in parsed.paragraphs:
@@ -95,6 +98,17 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
         for f in extract_figures(view[p.char_start:p.char_end]):
             start, end = p.char_start + f.char_start, p.char_start + f.char_end
             figure_rows.append(figure_row(start, end, f, section_id, paragraph_id))
+    captions = {t["table_id"]: t["caption"] for t in table_rows}
+    for row in figure_rows:
+        found = classify(unit_normalized=row["unit_normalized"], metric=row["metric"], sentence=row["sentence"],
+                         surface=row["surface"], topic=row["topic"], row_label=row["row_label"],
+                         col_label=row["col_label"], caption=captions.get(row["table_id"]))
+        row.update(metric_code=found.metric_code, scope=found.scope, scope2_method=found.scope2_method,
+                   gri_code=found.gri_code)
+    facts, fact_mentions, findings, finding_figures = consolidate(figure_rows, doc_id, info.reporting_entity)
+    for rows in (facts, fact_mentions, findings, finding_figures):
+        for row in rows:
+            row["run_id"] = run_id
     document_row = {
         "document_id": doc_id, "source_path": doc.source_path, "format": doc.format, "sha256": doc.sha256,
         "n_chars": len(text), "text": text, "n_pages": len(doc.pages),
@@ -106,7 +120,8 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
         "code_version": CODE_VERSION,
     }
     return {"documents": [document_row], "sections": section_rows, "pages": page_rows,
-            "paragraphs": paragraph_rows, "tables": table_rows, "figures": figure_rows}
+            "paragraphs": paragraph_rows, "tables": table_rows, "figures": figure_rows, "facts": facts,
+            "fact_mentions": fact_mentions, "findings": findings, "finding_figures": finding_figures}
 
 
 def process_sources(sources: list[SourceFile], run_id: str,

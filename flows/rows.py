@@ -12,7 +12,8 @@ import pandas as pd
 from schemas import TABLES
 
 # The tables a document's rows go to, in load order (delete in reverse).
-DATA_TABLES = ("documents", "sections", "pages", "paragraphs", "tables", "figures")
+DATA_TABLES = ("documents", "sections", "pages", "paragraphs", "tables", "figures", "facts", "fact_mentions",
+               "findings", "finding_figures")
 
 
 @dataclass

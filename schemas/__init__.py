@@ -16,6 +16,10 @@ _TABLES = (
     ("paragraphs", "schemas.paragraphs", "ParagraphSchema", "paragraph_id"),
     ("tables", "schemas.tables", "TableSchema", "table_id"),
     ("figures", "schemas.figures", "FigureSchema", "figure_id"),
+    ("facts", "schemas.facts", "FactSchema", "fact_id"),
+    ("fact_mentions", "schemas.facts", "FactMentionSchema", "mention_id"),
+    ("findings", "schemas.findings", "FindingSchema", "finding_id"),
+    ("finding_figures", "schemas.findings", "FindingFigureSchema", "finding_figure_id"),
     ("rejections", "schemas.rejections", "RejectionSchema", "rejection_id"),
     ("runs", "schemas.runs", "RunSchema", "run_id"),
 )
