@@ -184,8 +184,9 @@ def _migrate_2_to_3(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
     format, n_pages, reporting_entity, report_title, reporting_period, source_url, info_origin and
     info_override; sections gain level, parent_section_id and page_number; paragraphs gain
     page_number; figures gain page_number, is_target and their table cell (table_id, row_index,
-    col_index, row_label, col_label, unit_source and its offsets), and a unit may be unknown (null);
-    new pages and tables tables. Every document is marked for processing again (code_version ''),
+    col_index, row_label, col_label, unit_source and its offsets) and their standard metric
+    (metric_code, scope, scope2_method, gri_code), and a unit may be unknown (null); new tables:
+    pages, tables, facts, fact_mentions, findings, finding_figures, citations. Every document is marked for processing again (code_version ''),
     so the next run fills the new columns from the files."""
     _require_keys(con, path)
     tables = _tables(con)
@@ -202,7 +203,9 @@ def _migrate_2_to_3(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
                     ("table_id", "VARCHAR", None, False), ("row_index", "BIGINT", None, False),
                     ("col_index", "BIGINT", None, False), ("row_label", "VARCHAR", None, False),
                     ("col_label", "VARCHAR", None, False), ("unit_source", "VARCHAR", None, False),
-                    ("unit_source_char_start", "BIGINT", None, False), ("unit_source_char_end", "BIGINT", None, False)],
+                    ("unit_source_char_start", "BIGINT", None, False), ("unit_source_char_end", "BIGINT", None, False),
+                    ("metric_code", "VARCHAR", None, False), ("scope", "VARCHAR", None, False),
+                    ("scope2_method", "VARCHAR", None, False), ("gri_code", "VARCHAR", None, False)],
     }
     for table, columns in plan.items():
         if table not in tables:
@@ -452,6 +455,62 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts:
     )
 
 
+def _period_year(period: str | None) -> int:
+    """The (last) year a reporting period names, for ordering reports: FY2023 -> 2023, 2023-04-01..2024-03-31 -> 2024."""
+    years = re.findall(r"(?:19|20)\d\d", period or "")
+    return int(years[-1]) if years else 0
+
+
+def refresh_restatements(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """Find restated_value findings across documents, anew, in one transaction; return how many.
+
+    Two facts with the same fact_key (reporting entity, metric, Scope 2 method, year) in different
+    documents are the same fact; when their values differ beyond rounding (0.5%), the later report
+    (by reporting period, then by when it was first loaded) gets an info finding naming both.
+    """
+    rows = con.execute("""
+        SELECT f.fact_key, f.fact_id, f.document_id, f.value_normalized, f.unit_normalized, f.metric, f.year,
+               f.first_figure_id, f.first_char_start, f.first_page_number, d.source_path, d.reporting_period,
+               d.first_seen_run_id, r.started_at
+        FROM facts f JOIN documents d USING (document_id) LEFT JOIN runs r ON r.run_id = d.first_seen_run_id
+        WHERE f.fact_key IN (SELECT fact_key FROM facts WHERE fact_key IS NOT NULL
+                             GROUP BY fact_key HAVING count(DISTINCT document_id) > 1)
+        ORDER BY f.fact_key, f.document_id, f.first_char_start""").fetchall()
+    by_key: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_key.setdefault(row[0], []).append(row)
+    findings, links = [], []
+    for key, facts in by_key.items():
+        facts.sort(key=lambda r: (_period_year(r[11]), str(r[13] or ""), r[10]))
+        for earlier, later in zip(facts, facts[1:]):
+            if earlier[2] == later[2] or earlier[3] is None or later[3] is None:
+                continue
+            if abs(earlier[3] - later[3]) <= 0.005 * max(abs(earlier[3]), abs(later[3])):
+                continue
+            finding_id = f"{later[2]}:restated_value:{earlier[1]}"
+            page = lambda r: f"page {r[9]}, " if r[9] is not None else ""
+            message = (f"{later[5]} for {later[6]} is {later[3]:,.6g} {later[4]} in {later[10]} ({page(later)}offset "
+                       f"{later[8]:,}) but {earlier[3]:,.6g} {earlier[4]} in {earlier[10]} ({page(earlier)}offset "
+                       f"{earlier[8]:,}): the later report restates it.")
+            findings.append({"finding_id": finding_id, "document_id": later[2], "kind": "restated_value",
+                             "severity": "info", "message": message, "fact_id": later[1], "run_id": run_id})
+            for figure_id in (earlier[7], later[7]):
+                links.append({"finding_figure_id": f"{finding_id}|{figure_id}", "finding_id": finding_id,
+                              "figure_id": figure_id, "document_id": later[2], "run_id": run_id})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM finding_figures WHERE finding_id IN (SELECT finding_id FROM findings WHERE kind = 'restated_value')")
+        con.execute("DELETE FROM findings WHERE kind = 'restated_value'")
+        if findings:
+            _insert(con, "findings", frame("findings", findings))
+            _insert(con, "finding_figures", frame("finding_figures", links))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(findings)
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
@@ -531,6 +590,17 @@ LINEAGE_CHECKS = {
         SELECT count(*) FROM figures f JOIN main.tables t USING (table_id) JOIN documents d ON d.document_id = f.document_id
         WHERE f.char_start < t.char_start OR f.char_end > t.char_end OR t.document_id <> f.document_id
            OR (f.unit_source_char_start IS NOT NULL AND (f.unit_source_char_start < 0 OR f.unit_source_char_end > d.n_chars))""",
+    "citation is the text at its offsets": """
+        SELECT count(*) FROM citations c JOIN documents d USING (document_id)
+        WHERE substr(d.text, c.char_start + 1, c.char_end - c.char_start) <> c.surface""",
+    "every fact mention and finding figure is a figure": """
+        SELECT (SELECT count(*) FROM fact_mentions m LEFT JOIN figures f USING (figure_id) WHERE f.figure_id IS NULL)
+             + (SELECT count(*) FROM finding_figures g LEFT JOIN figures f USING (figure_id) WHERE f.figure_id IS NULL)""",
+    "every fact has its mentions, and they agree on its unit": """
+        SELECT count(*) FROM facts x
+        WHERE x.n_mentions <> (SELECT count(*) FROM fact_mentions m WHERE m.fact_id = x.fact_id)
+           OR EXISTS (SELECT 1 FROM fact_mentions m JOIN figures f USING (figure_id)
+                      WHERE m.fact_id = x.fact_id AND f.unit_normalized IS DISTINCT FROM x.unit_normalized)""",
     "section lies inside its document": """
         SELECT count(*) FROM sections s JOIN documents d USING (document_id)
         WHERE s.char_start < 0 OR s.char_end > d.n_chars""",

@@ -198,6 +198,8 @@ def ingest_reports(
                 for table in ("sections", "pages", "paragraphs", "figures", "rejections"):
                     counts[table] += written[table]
                 progress.step()
+        if counts["loaded"] or counts["missing"]:
+            counts["restatements"] = load.refresh_restatements(con, run_id)
         load.finish_run(con, run_id, "completed", counts)
     except BaseException as err:
         load.finish_run(con, run_id, "failed", counts, f"{type(err).__name__}: {err}")

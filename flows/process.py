@@ -7,6 +7,7 @@ import time
 
 import pandas as pd
 
+from flows.citations import find_citations
 from flows.document import Document, ReportError, ReportInfo
 from flows.entity import figure_entity
 from flows.extract import extract_figures
@@ -17,7 +18,7 @@ from flows.readers import SourceFile, read_document
 from flows.report_info import resolve_report_info
 from flows.rows import DATA_TABLES, ProcessedDocument, frame
 from flows.tables import table_figures
-from flows.validate import check_lineage, rejection, validate_table
+from flows.validate import check_lineage, rejection, validate_table, warning_findings
 from flows.version import CODE_VERSION
 from schemas.vocabulary import PROSE_KINDS
 
@@ -106,7 +107,15 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
         row.update(metric_code=found.metric_code, scope=found.scope, scope2_method=found.scope2_method,
                    gri_code=found.gri_code)
     facts, fact_mentions, findings, finding_figures = consolidate(figure_rows, doc_id, info.reporting_entity)
-    for rows in (facts, fact_mentions, findings, finding_figures):
+    paragraph_ids = [row["paragraph_id"] for row in paragraph_rows]
+    citation_rows = [
+        {"citation_id": f"{doc_id}:c{c.char_start}", "paragraph_id": paragraph_ids[c.paragraph_index],
+         "document_id": doc_id, "char_start": c.char_start, "char_end": c.char_end, "surface": c.surface,
+         "kind": c.kind, "target": c.target, "resolved_reference": c.resolved_reference,
+         "resolved_char_start": c.resolved_char_start, "resolved_char_end": c.resolved_char_end}
+        for c in find_citations(text, parsed.paragraphs)
+    ]
+    for rows in (facts, fact_mentions, findings, finding_figures, citation_rows):
         for row in rows:
             row["run_id"] = run_id
     document_row = {
@@ -121,7 +130,8 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
     }
     return {"documents": [document_row], "sections": section_rows, "pages": page_rows,
             "paragraphs": paragraph_rows, "tables": table_rows, "figures": figure_rows, "facts": facts,
-            "fact_mentions": fact_mentions, "findings": findings, "finding_figures": finding_figures}
+            "fact_mentions": fact_mentions, "findings": findings, "finding_figures": finding_figures,
+            "citations": citation_rows}
 
 
 def process_sources(sources: list[SourceFile], run_id: str,
@@ -171,6 +181,10 @@ def process_sources(sources: list[SourceFile], run_id: str,
         valid, rejected = validate_table(table, combined, run_id=run_id, source_paths=source_paths)
         for r in rejected:
             out[r["document_id"]].rejections.append(r)
+        found, links = warning_findings(table, valid, run_id)
+        if found:  # warning checks on figures: findings, validated and loaded with the document's own
+            rows["findings"].append(frame("findings", found))
+            rows["finding_figures"].append(frame("finding_figures", links))
         for doc_id, part in valid.groupby("document_id", sort=False):
             out[doc_id].tables[table] = part
         for processed in out.values():

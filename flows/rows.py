@@ -13,7 +13,7 @@ from schemas import TABLES
 
 # The tables a document's rows go to, in load order (delete in reverse).
 DATA_TABLES = ("documents", "sections", "pages", "paragraphs", "tables", "figures", "facts", "fact_mentions",
-               "findings", "finding_figures")
+               "findings", "finding_figures", "citations")
 
 
 @dataclass

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 
 import pandas as pd
 import pandera.pandas as pa
+from pandera.errors import SchemaWarning
 
 from schemas import TABLES
 
@@ -59,7 +61,9 @@ def validate_table(table_name: str, df: pd.DataFrame, *, run_id: str,
     rejected: list[dict] = []
     for _ in range(3):  # a row-level pass can unmask a table-level failure: retry on what is left
         try:
-            return model.validate(current, lazy=True), rejected
+            with warnings.catch_warnings():  # warning checks become findings (warning_findings), not noise
+                warnings.simplefilter("ignore", SchemaWarning)
+                return model.validate(current, lazy=True), rejected
         except pa.errors.SchemaErrors as err:
             cases = err.failure_cases
             by_row = cases[cases["index"].notna()]
@@ -88,6 +92,34 @@ def validate_table(table_name: str, df: pd.DataFrame, *, run_id: str,
     for _, row in current.iterrows():  # still failing after three passes: keep them, with why
         rejected.append(reject(row, "schema", "rows kept failing validation after three passes"))
     return current.iloc[0:0], rejected
+
+
+def warning_findings(table_name: str, df: pd.DataFrame, run_id: str) -> tuple[list[dict], list[dict]]:
+    """(findings, finding_figures) for the rows that fail a model's warning checks (raise_warning=True).
+
+    Such checks never reject a row: their failures become findings of kind schema_warning, one per
+    figure and check, saying which check and why.
+    """
+    if table_name != "figures" or df.empty:
+        return [], []
+    findings, links = [], []
+    schema = TABLES[table_name][0].to_schema()
+    for check in schema.checks:
+        if not getattr(check, "raise_warning", False):
+            continue
+        passed = check(df).check_output
+        for row in df[~passed.astype(bool)].itertuples(index=False):
+            page = f"page {int(row.page_number)}, " if pd.notna(row.page_number) else ""
+            finding_id = f"{row.document_id}:schema_warning:" + hashlib.sha256(
+                f"{check.name}\x1f{row.figure_id}".encode()).hexdigest()[:12]
+            findings.append({
+                "finding_id": finding_id, "document_id": row.document_id, "kind": "schema_warning",
+                "severity": "info", "fact_id": None, "run_id": run_id,
+                "message": f"'{row.surface}' ({page}offset {row.char_start:,}) fails a warning check of the figures "
+                           f"model: {check.description}."})
+            links.append({"finding_figure_id": f"{finding_id}|{row.figure_id}", "finding_id": finding_id,
+                          "figure_id": row.figure_id, "document_id": row.document_id, "run_id": run_id})
+    return findings, links
 
 
 def check_lineage(text: str, table_name: str, df: pd.DataFrame, text_column: str, *, run_id: str,

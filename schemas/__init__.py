@@ -20,6 +20,7 @@ _TABLES = (
     ("fact_mentions", "schemas.facts", "FactMentionSchema", "mention_id"),
     ("findings", "schemas.findings", "FindingSchema", "finding_id"),
     ("finding_figures", "schemas.findings", "FindingFigureSchema", "finding_figure_id"),
+    ("citations", "schemas.citations", "CitationSchema", "citation_id"),
     ("rejections", "schemas.rejections", "RejectionSchema", "rejection_id"),
     ("runs", "schemas.runs", "RunSchema", "run_id"),
 )

@@ -54,6 +54,16 @@ class FigureSchema(pa.DataFrameModel):
 
         return np.isfinite(df["value"]) & (df["value_normalized"].isna() | np.isfinite(df["value_normalized"]))
 
+    @pa.dataframe_check(raise_warning=True, description="its unit is known: a table cell whose unit nothing in the table states is kept with unit null, never given a guessed one")
+    def unit_is_known(cls, df):
+        return df["unit"].notna()
+
+    @pa.dataframe_check(raise_warning=True, description="an amount of emissions, energy, water or waste is not negative outside a change column (a removal or a sign misread as a minus?)")
+    def amount_is_not_negative(cls, df):
+        amounts = df["unit_normalized"].isin(["tCO2e", "kWh", "m3", "t"])
+        change = df["col_label"].fillna("").str.contains(r"(?i)change|yoy|y-o-y|vs|variance|difference")
+        return ~amounts | change | (df["value"] >= 0)
+
     class Config:
         strict = True
         coerce = True

@@ -9,6 +9,7 @@ from flows import load
 from flows.export import export_parquet
 from flows.process import process_sources
 from flows.read import source_file
+from schemas import TABLE_NAMES
 
 
 def test_export_writes_every_table_and_a_true_manifest(warehouse, tmp_path):
@@ -19,7 +20,7 @@ def test_export_writes_every_table_and_a_true_manifest(warehouse, tmp_path):
     manifest = export_parquet(con, out)
     assert json.loads((out / "manifest.json").read_text()) == manifest
     tables = {t["table"]: t for t in manifest["tables"]}
-    assert set(tables) == {"documents", "sections", "pages", "paragraphs", "tables", "figures", "rejections", "runs"}
+    assert set(tables) == set(TABLE_NAMES)
     for table, entry in tables.items():
         path = out / entry["file"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]

@@ -29,7 +29,8 @@ def test_load_twice_changes_nothing(warehouse):
     before = con.execute("SELECT * FROM figures ORDER BY figure_id").fetchall()
     load.load_document(con, doc, "run-1")
     assert con.execute("SELECT * FROM figures ORDER BY figure_id").fetchall() == before
-    assert _counts(con) == {"documents": 1, "sections": 1, "pages": 0, "paragraphs": 1, "tables": 0, "figures": 2, "rejections": 0}
+    assert _counts(con) == {"documents": 1, "sections": 1, "pages": 0, "paragraphs": 1, "tables": 0, "facts": 2,
+                            "fact_mentions": 2, "findings": 0, "finding_figures": 0, "citations": 0, "figures": 2, "rejections": 0}
 
 
 def test_changed_file_replaces_its_rows(warehouse):
@@ -194,7 +195,7 @@ def test_prune_removes_only_documents_whose_file_is_gone_in_one_transaction(ware
     dry = load.prune(con, {"keep.txt"}, dry_run=True)
     assert [d[0] for d in dry["documents"]] == ["gone.txt"] and _counts(con)["documents"] == 2
     removed = load.prune(con, {"keep.txt"})
-    assert [(d[0], d[2], d[3]) for d in removed["documents"]] == [("gone.txt", "run-1", 4)]
+    assert [(d[0], d[2], d[3]) for d in removed["documents"]] == [("gone.txt", "run-1", 6)]
     assert removed["rejection_files"] == ["old.txt"]
     assert con.execute("SELECT source_path FROM documents").fetchall() == [("keep.txt",)]
     assert con.execute("SELECT count(*) FROM figures f JOIN documents d USING (document_id) "

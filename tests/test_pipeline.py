@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+
+from schemas import TABLE_NAMES
 import pytest
 
 from flows.export import export_parquet
@@ -74,7 +76,7 @@ def test_rerun_changes_no_data_table_and_export_is_identical(loaded, raw_dir, wa
     first = export_parquet(con, tmp_path / "exports")
     again = export_parquet(con, tmp_path / "exports")
     assert first == again
-    assert {t["table"] for t in first["tables"]} == {"documents", "sections", "pages", "paragraphs", "tables", "figures", "rejections", "runs"}
+    assert {t["table"] for t in first["tables"]} == set(TABLE_NAMES)
     assert first["run_id"] == second["run_id"]
     parquet_rows = con.execute(f"SELECT count(*) FROM '{tmp_path / 'exports' / 'figures.parquet'}'").fetchone()[0]
     assert parquet_rows == before["figures"]
