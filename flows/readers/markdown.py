@@ -9,7 +9,8 @@ image syntax (``[text](url)`` keeps ``text``; an image is wholly blank unless it
 caption such as "Figure 2: ..."), footnote references ``[^1]`` and the ``[^1]:`` of a footnote's
 definition, link reference definitions, HTML comments and tags (``<sup>1</sup>`` after a word or a
 number, a footnote marker, entirely), code fences and backticks, blockquote ``>``\\ s, table pipes
-and delimiter rows, YAML front matter, backslashes of escapes. List bullets are kept: they render.
+and delimiter rows, YAML front matter, the backslash of an escape (when the escaped character
+closes a word it moves onto the backslash: ``2\\.`` reads ``2.``). List bullets are kept: they render.
 Written over: an entity renders its character at its ``&`` (``&amp;`` -> ``&``); ``X<sub>2</sub>``
 and ``m<sup>3</sup>`` put the script right after its base (``CO2``, ``m3``).
 
@@ -437,8 +438,14 @@ class _Inline:
                 self._math(i, i + 2, j, j + 2)
                 return j + 2
         if nxt and nxt in _ASCII_PUNCT:
-            self.blank(i, i + 1)
-            self.keep(i + 1, i + 2)
+            after = self.w[i + 2:i + 3]
+            if i > 0 and not self.w[i - 1].isspace() and not after.isalnum():
+                self.out[i] = nxt  # "2\." reads "2." : the character joins what it follows
+                self.blank(i + 1, i + 2)
+                self.keep(i, i + 1)
+            else:
+                self.blank(i, i + 1)
+                self.keep(i + 1, i + 2)
             return i + 2
         if nxt == "\n" or nxt == "\r":
             self.blank(i, i + 1)
