@@ -269,6 +269,10 @@ class _TreeBuilder(HTMLParser):
         for name, value in attrs:
             attr_map.setdefault(name, value if value is not None else "")
         self._close_implied(tag)
+        if tag in ("td", "th") and self._find({"tr"}, {"table"}) < 0 and self._find({"table"}, set()) > 0:
+            row = _Node("tr", {})  # a cell straight in a table has an implied row
+            self.stack[-1].children.append(row)
+            self.stack.append(row)
         node = _Node(tag, attr_map)
         self.stack[-1].children.append(node)
         if tag not in _VOID and len(self.stack) < _MAX_DEPTH:
@@ -354,6 +358,8 @@ def _class_tokens(node: _Node) -> set[str]:
 
 
 def _is_hidden(node: _Node) -> bool:
+    if not node.attrs:
+        return False
     if "hidden" in node.attrs or node.attr("aria-hidden").lower() == "true":
         return True
     style = node.attr("style").replace(" ", "").lower()
@@ -361,6 +367,8 @@ def _is_hidden(node: _Node) -> bool:
 
 
 def _is_notes(node: _Node) -> bool:
+    if not node.attrs and node.tag not in ("ol", "ul"):
+        return False
     if node.attr("role").lower() in _NOTE_ROLES or _class_tokens(node) & _NOTE_TOKENS:
         return True
     if node.tag in ("ol", "ul"):
@@ -371,6 +379,8 @@ def _is_notes(node: _Node) -> bool:
 
 def _is_note_marker(node: _Node) -> bool:
     """A footnote reference in the text: a link to a note whose text is a marker, or a doc-noteref."""
+    if not node.attrs:
+        return False
     role = node.attr("role").lower()
     if role in ("doc-noteref", "doc-backlink"):
         return True
@@ -504,9 +514,11 @@ class _Flow:
         wrapper = node.size * 2 > self.content_size  # holds most of the text: a wrapper, keep it
         if wrapper:
             return False
-        if tag in _STRUCTURAL_DROPPED or node.attr("role").lower() in _LANDMARK_ROLES:
+        if tag in _STRUCTURAL_DROPPED or (tag in ("header", "footer") and not self.section_depth):
             return True
-        if tag in ("header", "footer") and not self.section_depth:
+        if not node.attrs:
+            return False
+        if node.attr("role").lower() in _LANDMARK_ROLES:
             return True
         if tag not in ("html", "body", "main", "article") and (
                 _class_tokens(node) & BOILERPLATE_TOKENS or _SITE_FURNITURE.search(node.attr("class") + " " + node.attr("id"))):

@@ -57,7 +57,8 @@ from markdown_it import MarkdownIt
 from flows.document import Block, Cell, Document, Heading, ReportInfo, Table
 from flows.readers.html import CAPTION_LABEL, REFERENCE_HEADING, guess_header_rows, place_cells, render_superscript
 
-_MARKDOWN = MarkdownIt("commonmark").enable("table")
+# Only the block structure is wanted (inline Markdown is rendered here, with offsets): the inline rules are off.
+_MARKDOWN = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary: how LaTeX renders
@@ -277,11 +278,13 @@ class _Latex:
         real = [k for k, p in enumerate(pieces) if p.ch not in (_SOFT, _THIN, " ")]
         out: list[_Piece] = []
         r = 0  # index into real of the next real piece
+        prev = None  # the last piece written that is not a space
         for k, p in enumerate(pieces):
             while r < len(real) and real[r] <= k:
                 r += 1
             nxt = pieces[real[r]] if r < len(real) else None
-            prev = next((q for q in reversed(out) if q.ch != " "), None)
+            if out and out[-1].ch not in (" ", "\u2009"):
+                prev = out[-1]
             if p.ch == _SOFT:
                 if prev and nxt and prev.ch.isdigit() and not prev.script and nxt.ch.isalpha():
                     out.append(_Piece(p.anchor, " "))
@@ -348,6 +351,7 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]{0,2000}|[^\s@<>]{1,200}@[^\s@<>]{1,200})>")
 _HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s(?:[^<>\"']|\"[^\"<>]*\"|'[^'<>]*')*)?/?>")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
+_SPECIAL = re.compile(r"[`\\$<!\[&*_~]")  # where an inline construct can start
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -389,6 +393,10 @@ class _Inline:
         i = 0
         w = self.w
         while i < self.n:
+            m = _SPECIAL.search(w, i)
+            if not m:
+                break
+            i = m.start()
             if self.done[i]:
                 i += 1
                 continue
