@@ -349,7 +349,7 @@ def _place_math(pieces: list[_Piece]) -> list[tuple[int, str]]:
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]{0,2000}|[^\s@<>]{1,200}@[^\s@<>]{1,200})>")
-_HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s(?:[^<>\"']|\"[^\"<>]*\"|'[^'<>]*')*)?/?>")
+_HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]{0,2000})?/?>")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
 _SPECIAL = re.compile(r"[`\\$<!\[&*_~]")  # where an inline construct can start
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -373,6 +373,8 @@ class _Inline:
         self.out = list(w)
         self.done = bytearray(self.n)  # 1 where a construct has decided the character
         self.delimiters: list[tuple[int, int, str, bool, bool]] = []
+        self._pairs: dict[int, int] | None = None
+        self._no_closer: dict[str, int] = {}  # a closer searched for from here on is known absent
 
     def blank(self, a: int, b: int) -> None:
         for i in range(max(a, 0), min(b, self.n)):
@@ -428,8 +430,9 @@ class _Inline:
         while k < self.n and self.w[k] == "`":
             k += 1
         ticks = k - i
-        m = _backtick_run(ticks).search(self.w, k)
+        m = None if self._no_closer.get("`" * ticks, self.n + 1) <= k else _backtick_run(ticks).search(self.w, k)
         if not m:
+            self._no_closer["`" * ticks] = k
             self.keep(i, k)
             return k
         self.blank(i, k)
@@ -507,8 +510,9 @@ class _Inline:
     def _angle(self, i: int) -> int:
         w = self.w
         if w.startswith("<!--", i):
-            j = w.find("-->", i + 4)
+            j = -1 if self._no_closer.get("-->", self.n + 1) <= i else w.find("-->", i + 4)
             if j < 0:
+                self._no_closer["-->"] = i
                 return i + 1
             self.blank(i, j + 3)
             return j + 3
@@ -536,46 +540,32 @@ class _Inline:
         self.blank(i, m.end())
         return m.end()
 
+    def _matching(self) -> dict[int, int]:
+        """Each "[" and "(" mapped to the "]" or ")" that closes it (escapes skipped), found in one pass."""
+        if self._pairs is None:
+            pairs: dict[int, int] = {}
+            stacks: dict[str, list[int]] = {"[": [], "(": []}
+            closers = {"]": "[", ")": "("}
+            for m in re.finditer(r"\\.|[\[\]()]", self.w, re.S):
+                c = m.group()
+                if c in stacks:
+                    stacks[c].append(m.start())
+                elif c in closers and stacks[closers[c]]:
+                    pairs[stacks[closers[c]].pop()] = m.start()
+            self._pairs = pairs
+        return self._pairs
+
     def _link_end(self, i: int) -> tuple[int, int] | None:
-        """For "[" at i: the index of its "]" and the end of the "(...)" or "[...]" after it."""
-        w = self.w
-        depth, k = 0, i
-        limit = min(self.n, i + 2000)
-        while k < limit:
-            c = w[k]
-            if c == "\\":
-                k += 2
-                continue
-            if c == "[":
-                depth += 1
-            elif c == "]":
-                depth -= 1
-                if depth == 0:
-                    break
-            k += 1
-        else:
+        """For "[" at i: the index of its "]" and the end of the "(...)" or "[...]" right after it."""
+        pairs = self._matching()
+        close = pairs.get(i)
+        if close is None:
             return None
-        if k + 1 < self.n and w[k + 1] == "(":
-            depth, m = 0, k + 1
-            while m < min(self.n, k + 3000):
-                c = w[m]
-                if c == "\\":
-                    m += 2
-                    continue
-                if c == "(":
-                    depth += 1
-                elif c == ")":
-                    depth -= 1
-                    if depth == 0:
-                        return k, m + 1
-                elif c == "\n" and w[m + 1:m + 2] == "\n":
-                    return None
-                m += 1
-            return None
-        if k + 1 < self.n and w[k + 1] == "[":
-            m = w.find("]", k + 2, k + 1000)
-            if m >= 0:
-                return k, m + 1
+        after = close + 1
+        if after < self.n and self.w[after] in "([" and after in pairs:
+            end = pairs[after]
+            if "\n\n" not in self.w[after:end] or self.w[after] == "[":
+                return close, end + 1
         return None
 
     def _image(self, i: int) -> int:
@@ -640,23 +630,17 @@ class _Inline:
         return k
 
     def _emphasis(self) -> None:
-        """Pair delimiter runs (closer with the nearest opener of its character) and blank them."""
-        openers: list[tuple[int, int, str, bool, bool]] = []
-        for run in self.delimiters:
-            pos, length, c, can_open, can_close = run
-            matched = False
-            if can_close:
-                for k in range(len(openers) - 1, -1, -1):
-                    o_pos, o_len, o_c = openers[k][:3]
-                    if o_c == c:
-                        n = min(o_len, length)
-                        self.blank(o_pos + o_len - n, o_pos + o_len)
-                        self.blank(pos, pos + n)
-                        del openers[k:]
-                        matched = True
-                        break
-            if not matched and can_open:
-                openers.append(run)
+        """Pair delimiter runs (a closer with the nearest opener of its character) and blank them."""
+        openers: dict[str, list[tuple[int, int]]] = {"*": [], "_": [], "~": []}
+        for pos, length, c, can_open, can_close in self.delimiters:
+            stack = openers[c]
+            if can_close and stack:
+                o_pos, o_len = stack.pop()
+                n = min(o_len, length)
+                self.blank(o_pos + o_len - n, o_pos + o_len)
+                self.blank(pos, pos + n)
+            elif can_open:
+                stack.append((pos, length))
 
 
 # --------------------------------------------------------------------------------------------
