@@ -60,10 +60,24 @@ def test_a_page_inside_one_form_is_kept():
     assert doc.text.startswith("Report\n\nScope 1 fell 4%.")
 
 
-def test_hidden_elements_are_left_out():
-    doc = read("""<main><p>Shown 1%</p><p hidden>Hidden 2%</p><p style="display: none">Hidden 3%</p>
-        <p aria-hidden="true">Hidden 4%</p></main>""")
-    assert doc.text == "Shown 1%"
+def test_hidden_elements_are_left_out_but_closed_panels_are_read():
+    doc = read("""<main><p>Shown 1%</p><div role="tabpanel" hidden><p>FY2022 tab 2%</p></div>
+        <p style="display: none">Hidden 3%</p><p aria-hidden="true">Hidden 4%</p></main>""")
+    assert spans(doc) == ["Shown 1%", "FY2022 tab 2%"]
+
+
+def test_boilerplate_is_named_by_whole_class_names():
+    doc = read("""<main><div class="share-bar">Share 3</div><div class="social-links">Follow 2</div>
+        <nav class="breadcrumb">Home / ESG</nav><div id="cookie_banner">OK</div><div class="modal fade">x</div>
+        <section id="social"><h2>Social</h2><p>Women hold 41% of roles.</p></section>
+        <p class="market-share">Our market share is 12%.</p><div class="menu-of-options">Menu</div></main>""")
+    assert spans(doc) == ["Women hold 41% of roles.", "Our market share is 12%."]
+
+
+def test_a_page_header_holding_the_title_is_kept():
+    doc = read("<body><header><h1>Climate Report 2023</h1></header><div><p>Text 5%.</p></div>"
+               "<header><a href='/'>Logo</a><nav>Menu</nav><h1>Site</h1></header></body>")
+    assert [doc.text[h.char_start:h.char_end] for h in doc.headings] == ["Climate Report 2023"]
 
 
 def test_header_inside_an_article_is_content():

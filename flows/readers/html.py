@@ -9,10 +9,13 @@ What is read:
 - the main content: ``<main>``, else ``role="main"``, else the page's only ``<article>``, else
   ``<body>`` (a candidate holding under a tenth of the page's text is not trusted);
 - minus what is not the report: scripts, styles, templates, SVG, ``noscript``, forms, buttons,
-  navigation, site header and footer (``<header>``/``<footer>`` outside an article or section),
-  ``<aside>``, hidden elements, and boilerplate named by class or id (cookie banners, share bars,
-  breadcrumbs; see ``BOILERPLATE_TOKENS``). A structural element holding most of the page's text
-  is a wrapper, not boilerplate, and is kept (an ASP.NET page lives inside one ``<form>``).
+  navigation, site header and footer (``<header>``/``<footer>`` outside an article or section;
+  a header holding the page's ``<h1>`` and no navigation is the title and stays), ``<aside>``,
+  elements hidden with ``aria-hidden`` or an inline ``display:none`` (the ``hidden`` attribute is
+  not enough: tab panels and accordions hide report text until clicked), and boilerplate named by
+  class or id (cookie banners, share bars, breadcrumbs; see ``BOILERPLATE_NAMES``). A structural
+  element holding most of the page's text is a wrapper, not boilerplate, and is kept (an ASP.NET
+  page lives inside one ``<form>``).
 
 ``text`` is built from that DOM: entities decoded, whitespace collapsed inside each block, blocks
 separated by a blank line, each heading on its own line, list items one per line, ``<br>`` a
@@ -61,13 +64,21 @@ _ALWAYS_DROPPED = frozenset("script style noscript template svg head_script ifra
 _STRUCTURAL_DROPPED = frozenset("nav aside form".split())
 _LANDMARK_ROLES = frozenset("navigation banner contentinfo complementary search menu menubar "
                             "toolbar dialog alertdialog tablist".split())
-# Words in a class or id (split on spaces, "-" and "_") that mark boilerplate.
-BOILERPLATE_TOKENS = frozenset("""
-cookie cookies cookiebanner consent gdpr breadcrumb breadcrumbs navbar sidebar share sharing
-sharebar social newsletter subscribe skip skiplink skiplinks advert advertisement ads popup modal
-toolbar pagination menu nav navigation masthead offcanvas
-""".split())
-_SITE_FURNITURE = re.compile(r"(?:^|[\s_-])(?:site|page|global|main|top)[-_]?(?:header|footer)(?:$|[\s_-])", re.I)
+# Class names and ids of boilerplate, each matched whole (after lower-casing) against one class
+# name or the id. Compound names only where the bare word is also report language: "share" is a
+# share bar but "market-share" is not, "social" may be the report's Social section.
+BOILERPLATE_NAMES = (
+    r"(?:[a-z0-9]+[-_])*(?:cookies?|cookiebanner|consent|gdpr|breadcrumbs?)(?:[-_][a-z0-9]+)*",
+    r"(?:[a-z0-9]+[-_])*(?:nav|navbar|navigation|menu|mainmenu|megamenu|offcanvas|masthead)(?:[-_][a-z0-9]+)*",
+    r"(?:[a-z0-9]+[-_])*(?:advert|advertisement|ads|popup|modal|toolbar|pagination)(?:[-_][a-z0-9]+)*",
+    r"(?:[a-z0-9]+[-_])*(?:newsletter|subscribe|subscription)(?:[-_][a-z0-9]+)*",
+    r"share|sharing|sharebar|share[-_]?(?:bar|buttons?|links?|tools?|icons?|widget|this|page)(?:[-_][a-z0-9]+)*",
+    r"(?:[a-z0-9]+[-_])*social[-_]?(?:share|sharing|media|links?|icons?|follow|buttons?|networks?)(?:[-_][a-z0-9]+)*",
+    r"addthis.*|sharethis.*|skip[-_]?(?:link|links|to[-_]?content|to[-_]?main|nav|navigation)",
+    r"(?:[a-z0-9]+[-_])*(?:sidebar)(?:[-_][a-z0-9]+)*",
+    r"(?:site|page|global|main|top|bottom)[-_]?(?:header|footer|banner)(?:[-_][a-z0-9]+)*",
+)
+_BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_NAMES))
 # Footnote containers: kept (even in an aside or footer) and read as references.
 _NOTE_ROLES = frozenset({"doc-endnotes", "doc-footnotes", "doc-bibliography"})
 _NOTE_TOKENS = frozenset("footnotes footnote endnotes endnote bibliography references citations".split())
@@ -360,10 +371,16 @@ def _class_tokens(node: _Node) -> set[str]:
 def _is_hidden(node: _Node) -> bool:
     if not node.attrs:
         return False
-    if "hidden" in node.attrs or node.attr("aria-hidden").lower() == "true":
+    if node.attr("aria-hidden").lower() == "true":
         return True
     style = node.attr("style").replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style
+
+
+def _holds_title(header: _Node) -> bool:
+    """A page header holding the page's <h1> and no navigation: the report's title, not the site's banner."""
+    tags = {n.tag for n in _iter_nodes(header)}
+    return "h1" in tags and "nav" not in tags
 
 
 def _is_notes(node: _Node) -> bool:
@@ -514,14 +531,16 @@ class _Flow:
         wrapper = node.size * 2 > self.content_size  # holds most of the text: a wrapper, keep it
         if wrapper:
             return False
-        if tag in _STRUCTURAL_DROPPED or (tag in ("header", "footer") and not self.section_depth):
+        if tag in _STRUCTURAL_DROPPED:
             return True
+        if tag in ("header", "footer") and not self.section_depth:
+            return not (tag == "header" and _holds_title(node))
         if not node.attrs:
             return False
         if node.attr("role").lower() in _LANDMARK_ROLES:
             return True
-        if tag not in ("html", "body", "main", "article") and (
-                _class_tokens(node) & BOILERPLATE_TOKENS or _SITE_FURNITURE.search(node.attr("class") + " " + node.attr("id"))):
+        if tag not in ("html", "body", "main", "article") and any(
+                _BOILERPLATE.fullmatch(name) for name in (node.attr("class") + " " + node.attr("id")).lower().split()):
             return True
         return False
 
