@@ -4,43 +4,53 @@
 as it renders, character for character (same length): what is syntax, not content, is blanked to
 spaces (line breaks are kept), and what renders differently from its source is written over it.
 
-Blanked: heading ``#``\\ s and setext underlines, emphasis ``**`` ``__`` ``*`` ``_`` ``~~``, link and
-image syntax (``[text](url)`` keeps ``text``; an image is wholly blank unless its alt text is a
-caption such as "Figure 2: ..."), footnote references ``[^1]`` and the ``[^1]:`` of a footnote's
-definition, link reference definitions, HTML comments and tags (``<sup>1</sup>`` after a word or a
-number, a footnote marker, entirely), code fences and backticks, blockquote ``>``\\ s, table pipes
-and delimiter rows, YAML front matter, the backslash of an escape (when the escaped character
-closes a word it moves onto the backslash: ``2\\.`` reads ``2.``). List bullets are kept: they render.
-Written over: an entity renders its character at its ``&`` (``&amp;`` -> ``&``); ``X<sub>2</sub>``
-and ``m<sup>3</sup>`` put the script right after its base (``CO2``, ``m3``).
+Blanked: heading ``#``\\ s and setext underlines; emphasis ``**`` ``__`` ``*`` ``_`` ``~~``; link
+and image syntax (``[text](url)`` keeps ``text``; an image is wholly blank unless its alt text is
+a caption such as "Figure 2: ..."); footnote references ``[^1]`` and the ``[^`` ``]:`` of a
+footnote's definition; link reference definitions; HTML comments and tags (``<sup>1</sup>``
+after a word or a number, a footnote marker, entirely); code fences and backticks; blockquote
+``>``\\ s; table pipes and delimiter rows; YAML front matter; the backslash of an escape (when the
+escaped character closes a word it moves onto the backslash: ``2\\.`` reads ``2.``). List
+bullets are kept: they render. Written over: an entity renders its one character at its ``&``
+(``&amp;`` -> ``&``), or against the digit that follows it (``&lt;5%`` -> ``<5%``);
+``X<sub>2</sub>`` and ``m<sup>3</sup>`` put the script right after its base (``CO2``, ``m3``).
 
-Math. OCR converters (MinerU, marker, Nougat) write numbers, units and footnote markers as LaTeX:
-``$3 \\%$``, ``${ }^{1}$``, ``$>0.8$``, ``$25.3^{2}$``, ``$\\mathrm{tCO}_{2}\\mathrm{e}$``.
-A ``$`` that opens math is never US dollars. ``$...$`` (and ``$$...$$``, ``\\(...\\)``,
-``\\[...\\]``) is math when its content has LaTeX syntax (a command, ``^``, ``_``, braces), or
-when it is short, tight against its ``$``\\ s (no space inside either), holds no word of four
-letters or more and is not glued to a word before it (``US$5``) nor followed by a digit; so
-"$5 million and $3 million" stays money, and a ``\\$`` is always a literal dollar. Math renders as
-LaTeX does: spaces in it are dropped (kept only between a number and a word after it), ``\\%`` is
-``%``, ``\\mathrm{X}``/``\\text{X}`` are ``X``, subscripts join their base (``CO_{2}`` -> ``CO2``),
-``\\geq``/``\\leq``/``\\times`` are ``≥``/``≤``/``×``, ``\\frac{a}{b}`` is ``a/b``, a superscript after a
-number or on an empty base (``${ }^{1}$``) is a footnote marker and renders nothing, while unit
-exponents (``\\mathrm{m}^{3}`` -> ``m3``) and ``^{\\circ}`` (``°``) render. Placement: every
-rendered character stands for one source character of the math (its anchor). A number's digits
-are written at their own offsets (packed from its first digit when the source spreads them out,
-as in ``2 0 2 3`` or ``1{,}234``); what comes before the first number is packed against it
-(``≥95``), what follows a number is packed right after it (``1,234 tCO2e``); the rest is blank. So
-``$1,234 \\mathrm{tCO}_{2}\\mathrm{e}$`` reads ``1,234 tCO2e`` with the number at its digits.
+Math. OCR converters (MinerU, marker, Nougat, Mathpix) write numbers, units and footnote markers
+as LaTeX: ``$3 \\%$``, ``${ }^{1}$``, ``$>0.8$``, ``$25.3^{2}$``, ``$\\mathrm{tCO}_{2}\\mathrm{e}$``.
+
+- Which ``$`` is math. A ``$`` that opens math is never US dollars. ``$...$`` (and ``$$...$$``,
+  ``\\(...\\)``, ``\\[...\\]``) is math when its content has LaTeX syntax (a command, ``^``,
+  ``_``, braces), or when it is short, tight against its ``$``\\ s (no space inside either), holds
+  no word of four letters or more, is not glued to a word before it (``US$5``) and is not
+  followed by a digit. The closing ``$`` is the first one after the opening. So "$5 million and
+  $3 million" stays money, and ``\\$`` is always a literal dollar.
+- What math renders. As LaTeX does: spaces are dropped, except between a number or a word and
+  the word after it (``3.6 GJ``, ``mol K``; but ``CO_{2} e`` is ``CO2e``); ``\\%`` is ``%``;
+  ``\\mathrm{X}``, ``\\text{X}`` are ``X``; a subscript joins its base (``CO_{2}`` -> ``CO2``);
+  ``\\geq``, ``\\leq``, ``\\times``, ``\\sim`` are ``≥ ≤ × ~`` (``_MATH_SYMBOLS``); ``\\,`` between
+  digits is a thin space (``1\\,234``); ``\\frac{a}{b}`` is ``a/b``. A superscript after a number,
+  a word or on an empty base (``${ }^{1}$``, ``$25.3^{2}$``) is a footnote marker and renders
+  nothing; unit exponents (``\\mathrm{m}^{3}`` -> ``m3``), ordinals and ``^{\\circ}`` (``°``)
+  render (``render_superscript``, shared with the HTML reader).
+- Where it goes. Each rendered character stands for one source character of the math (its
+  anchor), in order. A number's digits are written at their own offsets (packed from its first
+  digit when the source spreads them out, as in ``2 0 2 3`` or ``1{,}234``); what comes before
+  the first number is packed against it (``≥95``); what follows a number is packed right after
+  it (``1,234 tCO2e``); the rest of the math is blank. So ``$1,234 \\mathrm{tCO}_{2}\\mathrm{e}$``
+  reads `` 1,234 tCO2e`` with the number at its own digits, and a surface cut from ``text`` at a
+  figure's offsets starts with the figure's digits.
 
 Structure comes from markdown-it-py's CommonMark block parser (with GFM tables), which gives
 each block its lines; spans are then measured in the source. Headings (ATX and setext) span their
 title characters. Blocks: paragraphs and blockquote paragraphs are ``text`` (``caption`` when
 they start "Table 3:", "Figure 2." and the like), a list is one ``list`` block, a pipe table or
-an HTML ``<table>`` (converters emit both; cells measured in the Markdown source) is a ``table``,
-footnote definitions and everything under a References / Notes / Sources heading are
-``references``. Fenced code is left out of the blocks (code is not prose and its numbers are not
-statements); an indented "code" block is kept as ``text``, because converters indent prose, not
-code. A pipe-table row block that markdown-it refused (cell counts off) is still read as a table.
+an HTML ``<table>`` (converters emit both; cells measured in the Markdown source, rowspan and
+colspan respected) is a ``table``; footnote definitions and everything under a References /
+Notes / Sources heading are ``references``. A table's caption is its ``<caption>``, or the
+heading or short line right above it. Code: fenced code is left out of the blocks (code is not
+prose and its numbers are not statements); an indented "code" block is kept as ``text``,
+because converters indent prose, not code. A pipe table that markdown-it refused (cell counts
+off) is still read as a table.
 """
 
 from __future__ import annotations
@@ -285,8 +295,8 @@ class _Latex:
             nxt = pieces[real[r]] if r < len(real) else None
             if out and out[-1].ch not in (" ", "\u2009"):
                 prev = out[-1]
-            if p.ch == _SOFT:
-                if prev and nxt and prev.ch.isdigit() and not prev.script and nxt.ch.isalpha():
+            if p.ch == _SOFT:  # kept between a number or a word and the word after it: "3.6 GJ", "mol K"
+                if prev and nxt and (prev.ch.isdigit() or prev.ch.isalpha()) and not prev.script and nxt.ch.isalpha():
                     out.append(_Piece(p.anchor, " "))
             elif p.ch == _THIN:
                 digits = prev and nxt and prev.ch.isdigit() and nxt.ch.isdigit()
@@ -653,7 +663,8 @@ _HTML_TABLE_LINE = re.compile(r"[ ]{0,3}(?:<(?:html|body|div|center|figure|p)\b[
 _TABLE_TAG = re.compile(r"<(/?)(table|tr|td|th|thead|tbody|tfoot|caption)\b(?:[^<>\"']|\"[^\"<>]*\"|'[^'<>]*')*>", re.I)
 _ANY_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"<>]*\"|'[^'<>]*')*)?/?>", re.S)
 _FOOTNOTE_DEF = re.compile(r"[ ]{0,3}(\[\^)([^\]\s]{1,40})(\]:)")
-_LINK_DEF = re.compile(r"[ ]{0,3}\[(?!\^)[^\]]{1,200}\]:\s*\S")
+# A link reference definition: a whole line "[label]: destination 'optional title'"
+_LINK_DEF = re.compile(r"""[ ]{0,3}\[(?!\^)[^\]]{1,200}\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$""")
 _DELIMITER_ROW = re.compile(r"[ \t]*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _QUOTE_OR_SPACE = re.compile(r"[ \t]*")
 _BULLET = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)[ \t]*")
