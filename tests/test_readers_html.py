@@ -238,6 +238,12 @@ def test_table_caption_from_caption_element_or_the_line_above():
     assert [b.kind for b in doc.blocks if b.kind != "table"] == ["caption", "caption", "text"]
 
 
+def test_headings_in_header_cells_keep_a_data_table():
+    doc = read("<table><tr><th><h4>Metric</h4></th><th><h4>2023</h4></th></tr><tr><td>Water (ML)</td><td>5</td></tr></table>")
+    assert len(doc.tables) == 1 and doc.headings == []
+    assert doc.text == "Metric | 2023\nWater (ML) | 5"
+
+
 def test_a_layout_table_is_read_as_content():
     doc = read("""<table role="presentation"><tr><td><h2>Energy</h2><p>We used 40 GWh.</p></td>
         <td><p>Side note 3%.</p></td></tr></table>""")

@@ -33,9 +33,9 @@ higher level, and footnote lists: ``role="doc-endnotes"``, class ``footnotes``, 
 Tables: ``<th>`` cells and ``<thead>`` rows are headers; ``header_rows`` counts the header rows at
 the top. A table with no ``<th>`` nor ``<thead>`` at all (common in exported and converted HTML)
 has its top rows taken as headers when they hold labels and years but no other numbers and a row
-below them holds data (``guess_header_rows``). A table used for layout (``role=presentation``, or
-holding a nested table or a heading, or a cell with more than 1,000 characters) is read as
-ordinary content. A table's caption is its ``<caption>``, its figure's ``<figcaption>``, or the
+below them holds data (``guess_header_rows``). A table used for layout (``role=presentation``, a nested
+table, a cell of more than 1,000 characters, or a heading beside a cell of more than 200) is
+read as ordinary content. A table's caption is its ``<caption>``, its figure's ``<figcaption>``, or the
 heading or short single line right above it.
 
 ``info`` comes from ``<title>`` (report_title), ``og:site_name``, ``author`` or ``publisher`` meta
@@ -701,16 +701,21 @@ def _table_parts(table: _Node) -> list[_Node]:
 
 
 def _is_layout_table(table: _Node) -> bool:
+    """A table that lays out a page rather than holding data: it nests a table, or holds long
+    text (a cell over 1,000 characters, or a heading beside a cell over 200)."""
     if table.attr("role").lower() in ("presentation", "none"):
         return True
+    heading = False
+    longest = 0
     for node in _iter_nodes(table):
         if node is table:
             continue
-        if node.tag == "table" or node.tag in _HEADINGS:
+        if node.tag == "table":
             return True
-        if node.tag in ("td", "th") and node.size > 1000:
-            return True
-    return False
+        heading = heading or node.tag in _HEADINGS
+        if node.tag in ("td", "th"):
+            longest = max(longest, node.size)
+    return longest > 1000 or (heading and longest > 200)
 
 
 def inline_text(node: _Node) -> str:
