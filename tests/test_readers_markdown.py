@@ -79,6 +79,12 @@ def test_atx_headings_span_their_title_only():
     assert blocks(doc) == [("text", "####### not a heading")]
 
 
+def test_heading_title_leaves_out_anchor_tags():
+    doc = read('# <span id="page-3-0"></span>Climate <a id="x"></a>\n\n<span id="page-4-1"></span>Text.\n')
+    assert [doc.text[h.char_start:h.char_end] for h in doc.headings] == ["Climate"]
+    assert blocks(doc) == [("text", "Text.")]
+
+
 def test_setext_headings():
     doc = read("Annual Report\n=============\n\nEnergy *use*\n---\n\nText.\n")
     assert [(h.level, doc.text[h.char_start:h.char_end]) for h in doc.headings] == [
@@ -252,6 +258,12 @@ def test_html_table_inside_markdown():
     assert "<" not in doc.view and ">" not in doc.view
     assert doc.text[table.caption_start:table.caption_end] == "Table 5: Energy"
     assert [k for k, _ in blocks(doc)] == ["text", "caption", "table", "text"]
+
+
+def test_an_unclosed_html_table_ends_at_a_blank_line():
+    doc = read("<table><tr><td>Site</td><td>2023</td></tr><tr><td>A</td><td>5 ML</td>\n\nAfter the table 7%.\n")
+    assert [k for k, _ in blocks(doc)] == ["table", "text"]
+    assert doc.tables[0].n_rows == 2 and doc.view.rstrip().endswith("After the table 7%.")
 
 
 def test_html_table_with_th_markup():

@@ -730,6 +730,12 @@ class _Reader:
             b -= 1
         return (a, b) if b > a else None
 
+    def title_span(self, a: int, b: int) -> tuple[int, int] | None:
+        """A heading's title characters: whitespace and anchor tags at its ends left out
+        (converters write ``# <span id="page-3-0"></span>Climate``)."""
+        span = self._trim_cell(a, b)
+        return span if span[1] > span[0] else None
+
     def line_content(self, line: int, quotes: int, bullets: bool) -> int:
         """Where line's content starts, after blockquote markers (blanked) and, on a list item's first line, bullets."""
         i, end = self.starts[line], self.ends[line]
@@ -833,6 +839,9 @@ class _Reader:
             depth += -1 if m.group(1) else 1
             if depth == 0:
                 return self._line_of(m.end() - 1) + 1
+        for k in range(line + 1, len(self.starts)):  # never closed: the table ends at a blank line
+            if not self.line(k).strip():
+                return k
         return len(self.starts)
 
     def _line_of(self, offset: int) -> int:
@@ -924,13 +933,13 @@ class _Reader:
             if close:
                 self.blank(close.start(), close.end())
             self.render_inline([(title_start, title_end)])
-            span = self.trimmed(title_start, title_end)
+            span = self.title_span(title_start, title_end)
         else:
             segments = self.segments(first, end - 1, quotes, item_lines)
             underline = self.line_content(end - 1, quotes, False)
             self.blank(underline, self.ends[end - 1])
             self.render_inline(segments)
-            span = self.trimmed(segments[0][0], segments[-1][1]) if segments else None
+            span = self.title_span(segments[0][0], segments[-1][1]) if segments else None
         if span and self.visible(*span):
             self.headings.append(Heading(level, span[0], span[1], self.starts[first], self.ends[end - 1]))
 
