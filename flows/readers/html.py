@@ -57,7 +57,7 @@ from flows.document import Block, Cell, Document, Heading, ReportInfo, Table
 _VOID = frozenset("area base basefont bgsound br col embed frame hr img input keygen link meta "
                   "param source track wbr".split())
 # Never text of the report, wherever they are.
-_ALWAYS_DROPPED = frozenset("script style noscript template svg head_script iframe object embed "
+_ALWAYS_DROPPED = frozenset("script style noscript template svg iframe object embed "
                             "canvas audio video picture map button select option optgroup datalist "
                             "textarea input title meta link base noembed noframes dialog".split())
 # Page furniture: dropped unless the element is a wrapper holding most of the page's text.
@@ -877,7 +877,10 @@ def read_html(source_path: str, sha256: str, text: str) -> Document:
     flow = _Flow(content.size)
     if content.tag in ("main", "article"):
         flow.section_depth = 1
-    flow.visit(content) if content is not root else flow.walk(content)
+    if content is root:
+        flow.walk(root)
+    else:
+        flow.visit(content)
     flow.end_unit()
     units = flow.units
     _mark_references(units)
