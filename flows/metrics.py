@@ -101,22 +101,28 @@ def dimension(unit_normalized: str | None) -> str | None:
     return kind
 
 
-def detect_scope(words: str) -> tuple[str | None, str | None, int | None]:
-    """(scope, Scope 2 method, Scope 3 category) the words state, most specific first."""
-    scope = None
-    if _SCOPE_123.search(words):
-        scope = "1+2+3"
-    elif _SCOPE_12.search(words):
-        scope = "1+2"
-    else:
-        found = {m.group(1) for m in _SCOPE_N.finditer(words)}
-        if len(found) == 1:
-            scope = found.pop()
-    method = "market" if _MARKET.search(words) else ("location" if _LOCATION.search(words) else None)
+def detect_scope(words: str, nearest_end: bool = False) -> tuple[str | None, str | None, int | None]:
+    """(scope, Scope 2 method, Scope 3 category) the words state.
+
+    nearest_end: the words run up to a figure, so the scope named last (nearest the figure) wins
+    ("Scope 1 emissions fell 12%, while Scope 2 emissions were 2,870 tCO2e": Scope 2).
+    """
+    mentions = [(m.end(), "1+2+3", m) for m in _SCOPE_123.finditer(words)]
+    mentions += [(m.end(), "1+2", m) for m in _SCOPE_12.finditer(words)]
+    mentions += [(m.end(), m.group(1), m) for m in _SCOPE_N.finditer(words)]
+    scope, start = None, 0
+    if mentions:
+        if nearest_end:
+            end, scope, match = max(mentions, key=lambda x: x[0])
+            start = match.start()
+        elif len({x[1] for x in mentions}) == 1:
+            scope = mentions[0][1]
+    tail = words[start:] if nearest_end else words
+    method = "market" if _MARKET.search(tail) else ("location" if _LOCATION.search(tail) else None)
     if scope is not None and "2" not in scope:
         method = None
     category = None
-    m = _CATEGORY.search(words)
+    m = _CATEGORY.search(tail)
     if m and 1 <= int(m.group(1)) <= 15:
         category = int(m.group(1))
     return scope, method, category
@@ -128,16 +134,18 @@ def classify(*, unit_normalized: str | None, metric: str | None, sentence: str, 
     """The standard metric a figure states, its scope and Scope 2 method; None where unsure."""
     dim = dimension(unit_normalized)
     near = " ".join(x for x in (metric, row_label, col_label) if x)
+    before = ""
     if row_label or col_label:  # a table cell: its labels and the table's caption say what it is
         wide = " ".join(x for x in (near, caption) if x)
     else:  # prose: the words around the figure in its sentence
         at = sentence.find(surface)
         at = at if at >= 0 else 0
+        before = sentence[max(0, at - 120):at]
         wide = f"{near} {sentence[max(0, at - 100):at + len(surface) + 80]}"
     if dim is None:
         return Classification.none()
     if dim == "ghg":
-        return _classify_ghg(near, wide, topic)
+        return _classify_ghg(near, wide, topic, before)
     scope, method, _ = detect_scope(near or wide)
     for m in metrics():
         if m.dimension != dim or m.scope is not None or m.phrases is None:
@@ -155,8 +163,12 @@ def classify(*, unit_normalized: str | None, metric: str | None, sentence: str, 
     return Classification.none()
 
 
-def _classify_ghg(near: str, wide: str, topic: str) -> Classification:
-    scope, method, category = detect_scope(near) if detect_scope(near)[0] else detect_scope(wide)
+def _classify_ghg(near: str, wide: str, topic: str, before: str = "") -> Classification:
+    scope, method, category = detect_scope(near)
+    if scope is None and before:
+        scope, method, category = detect_scope(before, nearest_end=True)
+    if scope is None:
+        scope, method, category = detect_scope(wide)
     if topic == "emissions_reduction" or _REDUCTION.search(near):
         m = metric_titles()["ghg_reduction"]
         return Classification(m.code, scope, method, m.gri)

@@ -150,3 +150,27 @@ def test_html_report_info(docs):
     assert info.reporting_entity == "Northwind Components"
     assert info.source_url == "https://northwind.example/sustainability/2023"
     assert set(info.origin.values()) == {"html meta"}
+
+
+def test_the_three_formats_load_the_same_figures_facts_and_sections():
+    """Through the whole processing step: what an analyst queries is the same whatever the format."""
+    from flows.process import process_sources
+    from flows.read import source_file
+
+    loaded = {}
+    for suffix in ("txt", "md", "html"):
+        path = FORMATS / f"northwind_2023.{suffix}"
+        (doc,) = process_sources([source_file(path.name, path.read_bytes(), 10**8)], "run-1")
+        assert doc.rejections == []
+        figures = doc.tables["figures"]
+        loaded[suffix] = (
+            sorted(zip(figures["value"], figures["unit"], figures["year"].fillna(0).astype(int),
+                       figures["metric_code"].fillna(""))),
+            [(level, title) for level, title in zip(doc.tables["sections"]["level"],
+                                                    doc.tables["sections"]["title"].fillna("").str.replace("\\", ""))],
+            len(doc.tables["tables"]),
+        )
+    assert loaded["txt"] == loaded["md"] == loaded["html"]
+    figures, sections, n_tables = loaded["txt"]
+    assert n_tables == 1 and len(figures) == 24
+    assert (1234.0, "tCO2e", 2023, "ghg_scope1") in figures and (3120.0, "tCO2e", 2022, "ghg_scope2_market") in figures

@@ -36,6 +36,9 @@ _TITLE_LINE = re.compile(r"[ \t]*Title[ \t]*:")
 _REFERENCES_LINE = re.compile(r"[ \t]*(?:References|Bibliography|Sources|Works cited)[ \t]*(?::|$)", re.I)
 _REFERENCES_HEADING = re.compile(r"(?:\d+(?:\.\d+)*\.?\s+)?(?:references|bibliography|sources|works cited|"
                                  r"endnotes|notes and references|footnotes)\s*", re.I)
+_BACK_MATTER = re.compile(r"(?i:references|bibliography|sources|works cited|notes|endnotes|glossary|abbreviations|"
+                          r"acronyms|appendix(?:\s+\w+)?|annex(?:\s+\w+)?|acknowledg(?:e)?ments|about this report|"
+                          r"gri (?:content )?index|contact(?:s| us)?)\s*")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-–•*·▪●◦■□➢✓]|\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)])[ \t]+\S")
 _NUMBERED = re.compile(r"((?:\d{1,2}\.)*\d{1,2})\.?[ \t]+(?=[A-Z])")
 _SENTENCE_END = re.compile(r"""[.!?:;]["'”’)\]]*$""")
@@ -185,13 +188,14 @@ def _detect_headings(lines: list[_Line], furniture: set[int]) -> dict[int, int]:
             k += 1
             continue
         stack = [i]
-        while len(stack) < MAX_STACK + 1 and k + len(stack) < len(content):
+        max_stack = MAX_STACK if wrapped else MAX_STACK + 1  # blank-line texts set headings apart
+        while len(stack) < max_stack + 1 and k + len(stack) < len(content):
             j = content[k + len(stack)]
             if not info[j][0] or not standalone(j):
                 break
             stack.append(j)
         follower = k + len(stack)
-        if len(stack) > MAX_STACK or follower >= len(content) or not body(content[follower]):
+        if len(stack) > max_stack or follower >= len(content) or not body(content[follower]):
             k += len(stack)
             continue  # a run of short lines (a list, a chart's labels), or nothing after it
         if not _reads_as_body(lines, content, follower):
@@ -207,6 +211,13 @@ def _detect_headings(lines: list[_Line], furniture: set[int]) -> dict[int, int]:
         for line_index, level in zip(stack, levels):
             headings[line_index] = level
         k = follower
+    if any(info[i][1] == 1 for i in headings):  # back matter sits beside numbered chapters
+        for i in headings:
+            if info[i][1] is None and _BACK_MATTER.fullmatch(lines[i].s):
+                headings[i] = 1
+    if headings and content and content[0] in headings and info[content[0]][1] is None \
+            and any(info[i][1] == 1 for i in headings):
+        headings[content[0]] = 0  # the document's title, over its numbered chapters
     if headings:  # levels 1.. without gaps
         used = sorted(set(headings.values()))
         rank = {level: r + 1 for r, level in enumerate(used)}
@@ -264,6 +275,45 @@ def _table_runs(lines: list[_Line], skip: set[int]) -> list[tuple[int, int]]:
     return runs
 
 
+_GAP = re.compile(r"\t+|[ \u00a0]{2,}")
+
+
+def _aligned_cells(line: _Line) -> list[tuple[int, int]]:
+    """Cells of a line laid out by spacing (two or more spaces, or tabs, between cells): their spans."""
+    spans, pos = [], line.s_start
+    end = line.s_start + len(line.s)
+    text = line.raw[line.s_start - line.start:]
+    for m in _GAP.finditer(text[:len(line.s)]):
+        spans.append((pos, line.s_start + m.start()))
+        pos = line.s_start + m.end()
+    spans.append((pos, end))
+    return spans
+
+
+def _aligned_runs(lines: list[_Line], skip: set[int]) -> list[tuple[int, int]]:
+    """(first, last) line indexes of tables laid out by spacing: at least three rows of the same
+    number of cells (the header may have one fewer), short cells, and numbers in most value cells."""
+    runs, i, n = [], 0, len(lines)
+    while i < n:
+        if i in skip or lines[i].blank or "|" in lines[i].s or len(_aligned_cells(lines[i])) < 2:
+            i += 1
+            continue
+        width = len(_aligned_cells(lines[i]))
+        j = i
+        while j + 1 < n and j + 1 not in skip and not lines[j + 1].blank and "|" not in lines[j + 1].s \
+                and len(_aligned_cells(lines[j + 1])) in (width, width + 1):
+            j += 1
+        rows = [[lines[x].raw[a - lines[x].start:b - lines[x].start] for a, b in _aligned_cells(lines[x])]
+                for x in range(i, j + 1)]
+        body = [r for r in rows[1:] if len(r) >= 2]
+        numeric = sum(1 for r in body for c in r[1:] if _NUMERIC_CELL.fullmatch(c.strip()))
+        cells = sum(len(r) - 1 for r in body)
+        if j - i >= 2 and cells and numeric >= 0.6 * cells and all(len(c) <= 60 for r in rows for c in r):
+            runs.append((i, j))
+        i = j + 1
+    return runs
+
+
 def _split_cells(row: str) -> list[str]:
     cells = row.split("|")
     if row.strip().startswith("|"):
@@ -273,11 +323,17 @@ def _split_cells(row: str) -> list[str]:
     return cells
 
 
-def _table(text: str, lines: list[_Line], first: int, last: int) -> Table:
-    """The Table of a run of `|`-separated rows: its cells, and its header rows at the top."""
+def _table(text: str, lines: list[_Line], first: int, last: int, aligned: bool = False) -> Table:
+    """The Table of a run of `|`-separated (or, aligned, space-separated) rows: its cells, and its header rows."""
     rows: list[list[tuple[int, int]]] = []
     for x in range(first, last + 1):
         line = lines[x]
+        if aligned:
+            spans = _aligned_cells(line)
+            if x == first and last > first and len(spans) + 1 == len(_aligned_cells(lines[first + 1])):
+                spans = [(line.s_start, line.s_start)] + spans  # a header with no cell over the labels
+            rows.append(spans)
+            continue
         raw = line.raw
         cells_text = raw.split("|")
         pos = line.start
@@ -356,9 +412,12 @@ def read_text(source_path: str, sha256: str, text: str) -> Document:
             line = lines[i]
             headings.append(Heading(level, line.s_start, line.s_start + len(line.s), line.s_start, line.s_start + len(line.s)))
             heading_lines.add(i)
-    table_runs = _table_runs(lines, heading_lines | furniture)
+    pipe_runs = _table_runs(lines, heading_lines | furniture)
+    pipe_lines = {x for a, b in pipe_runs for x in range(a, b + 1)}
+    aligned_runs = _aligned_runs(lines, heading_lines | furniture | pipe_lines)
+    table_runs = sorted(pipe_runs + aligned_runs)
     table_lines = {x for a, b in table_runs for x in range(a, b + 1)}
-    tables = [_table(text, lines, a, b) for a, b in table_runs]
+    tables = [_table(text, lines, a, b, aligned=(a, b) in aligned_runs) for a, b in table_runs]
     blocks = _blocks(text, lines, heading_lines, furniture, table_runs, table_lines)
     blocks = _mark_references(text, blocks, headings)
     return Document(source_path=source_path, sha256=sha256, format="txt", text=text, pages=pages,
