@@ -27,6 +27,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from flows.document import (
     Block,
@@ -69,6 +70,9 @@ TERMINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*[\d\u00b9\u00b2\u00b3\u2070-
 WHITESPACE = frozenset(" \t\r\n\x0b\x0c\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u3000\x00")
 WORD = re.compile(r"[^\s\x00\xa0\u2000-\u200a\u3000]+")
 
+# Weights that a font's name gives (when its descriptor gives none), first match wins.
+FONT_NAME_WEIGHTS = (("extrabold", 800), ("ultrabold", 800), ("heavy", 800), ("black", 900), ("semibold", 600),
+                     ("demibold", 600), ("demi", 600), ("bold", 700), ("medium", 500), ("light", 300), ("thin", 200))
 BAND = 0.075              # top and bottom bands of a page where running headers and footers sit
 SIDE_BAND = 0.06          # left and right bands, for rotated side tabs
 HEADING_SIZE = 1.18       # a heading is at least this much larger than body text ...
@@ -82,15 +86,12 @@ EM_PER_LOOSE_HEIGHT = 0.85  # a font's ascent-to-descent height is about 1.2 em
 
 
 class Word:
-    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "weight", "ci", "ce", "rotated")
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "weight", "ci", "ce", "rotated", "cy")
 
     def __init__(self, text, x0, x1, top, bottom, size, weight, ci, ce, rotated=False):
         self.text, self.x0, self.x1, self.top, self.bottom = text, x0, x1, top, bottom
         self.size, self.weight, self.ci, self.ce, self.rotated = size, weight, ci, ce, rotated
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
+        self.cy = (top + bottom) / 2
 
     def __repr__(self) -> str:
         return f"W({self.text!r} {self.x0:.0f}-{self.x1:.0f} {self.top:.0f}-{self.bottom:.0f} {self.size:.1f}/{self.weight})"
@@ -108,17 +109,18 @@ class Line:
             parts.append(_space_between(a, b, page_text))
             parts.append(b.text)
         self.text = "".join(parts)
-        self.x0 = min(w.x0 for w in words)
+        self.x0 = words[0].x0
         self.x1 = max(w.x1 for w in words)
         self.top = min(w.top for w in words)
         self.bottom = max(w.bottom for w in words)
-        n = Counter()
-        weights = Counter()
+        sizes: dict[float, int] = {}
+        weights: dict[int, int] = {}
         for w in words:
-            n[round(w.size * 2) / 2] += len(w.text)
-            weights[w.weight] += len(w.text)
-        self.size = n.most_common(1)[0][0]
-        self.weight = weights.most_common(1)[0][0]
+            k = round(w.size * 2) / 2
+            sizes[k] = sizes.get(k, 0) + len(w.text)
+            weights[w.weight] = weights.get(w.weight, 0) + len(w.text)
+        self.size = max(sizes, key=sizes.__getitem__)
+        self.weight = max(weights, key=weights.__getitem__)
         self.region = region
 
     def __repr__(self) -> str:
@@ -134,11 +136,15 @@ def _space_between(a: Word, b: Word, page_text: str) -> str:
     return " "
 
 
+_by_cy = attrgetter("cy", "x0")
+_by_x0 = attrgetter("x0")
+
+
 def _rows(words: list[Word]) -> list[list[Word]]:
     """Words grouped into rows (one baseline each), top to bottom, each row left to right."""
     rows: list[list[Word]] = []
     seed_top = seed_bottom = None
-    for w in sorted(words, key=lambda w: (w.cy, w.x0)):
+    for w in sorted(words, key=_by_cy):
         cy = w.cy
         if rows and seed_top <= cy <= seed_bottom:
             rows[-1].append(w)
@@ -146,7 +152,7 @@ def _rows(words: list[Word]) -> list[list[Word]]:
             rows.append([w])
             seed_top, seed_bottom = w.top, w.bottom
     for row in rows:
-        row.sort(key=lambda w: w.x0)
+        row.sort(key=_by_x0)
     return rows
 
 
@@ -181,7 +187,7 @@ def _free_intervals(words: list[Word], x0: float, x1: float) -> list[tuple[float
     """The x intervals in [x0, x1] no word covers."""
     free = []
     edge = x0
-    for w in sorted(words, key=lambda w: w.x0):
+    for w in sorted(words, key=_by_x0):
         if w.x0 > edge:
             free.append((edge, w.x0))
         edge = max(edge, w.x1)
@@ -239,28 +245,33 @@ def _strips(rows: list[list[Word]], x_lo: float, x_hi: float, size: float) -> li
     both sides in 2 or more of them."""
     min_width = 0.7 * size
     done: list[Strip] = []
-    active: list[Strip] = []
+    active: list[Strip] = []  # sorted by lo, disjoint
     for r, row in enumerate(rows):
-        free = _free_intervals(row, x_lo, x_hi)
-        row_lo, row_hi = row[0].x0, max(w.x1 for w in row)
-        nxt: dict[tuple[int, int], Strip] = {}
-        for st in active:
-            ended = True
-            for lo, hi in free:
-                lo2, hi2 = max(lo, st.lo), min(hi, st.hi)
-                if hi2 - lo2 >= min_width:
-                    both = st.both + (row_lo < lo2 and row_hi > hi2)
-                    key = (round(lo2), round(hi2))
-                    if key not in nxt or nxt[key].first > st.first:
-                        nxt[key] = Strip(lo2, hi2, st.first, r, both)
-                    ended = ended and (hi2 - lo2 < (st.hi - st.lo) - 0.01 or False)
-            done.append(st)
+        free = [iv for iv in _free_intervals(row, x_lo, x_hi) if iv[1] - iv[0] >= min_width]
+        row_lo, row_hi = row[0].x0, row[-1].x1
+        nxt: list[Strip] = []
+        i = j = 0
+        continued = [False] * len(active)
+        while i < len(active) and j < len(free):
+            st = active[i]
+            lo, hi = free[j]
+            lo2, hi2 = (lo if lo > st.lo else st.lo), (hi if hi < st.hi else st.hi)
+            if hi2 - lo2 >= min_width:
+                nxt.append(Strip(lo2, hi2, st.first, r, st.both + (row_lo < lo2 and row_hi > hi2)))
+                continued[i] = True
+            if st.hi < hi:
+                i += 1
+            else:
+                j += 1
+        for st, went_on in zip(active, continued):
+            if not went_on:
+                done.append(st)
+        # a free interval not yet covered starts a strip of its own
         for lo, hi in free:
-            if hi - lo >= min_width:
-                key = (round(lo), round(hi))
-                if key not in nxt:
-                    nxt[key] = Strip(lo, hi, r, r, int(row_lo < lo and row_hi > hi))
-        active = list(nxt.values())
+            if not any(n.lo < hi and lo < n.hi for n in nxt):
+                nxt.append(Strip(lo, hi, r, r, int(row_lo < lo and row_hi > hi)))
+        nxt.sort(key=lambda st: st.lo)
+        active = _disjoint_strips(nxt)
     done.extend(active)
     best: dict[tuple[int, int], Strip] = {}
     for st in done:
@@ -276,6 +287,18 @@ def _strips(rows: list[list[Word]], x_lo: float, x_hi: float, size: float) -> li
         if any(o.first <= st.first and st.last <= o.last and o.lo < st.hi and st.lo < o.hi for o in out):
             continue
         out.append(st)
+    return out
+
+
+def _disjoint_strips(strips: list[Strip]) -> list[Strip]:
+    """Of overlapping strips (sorted by lo), the one that started highest."""
+    out: list[Strip] = []
+    for st in strips:
+        if out and st.lo < out[-1].hi:
+            if st.first < out[-1].first:
+                out[-1] = st
+        else:
+            out.append(st)
     return out
 
 
@@ -427,6 +450,9 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
               if any(_is_numeric(_text(ws)) and not _is_year(_text(ws)) for c, ws in grid[i].items() if c > 0)]
     if len(values) < 2:
         return None
+    labelled = sum(0 in grid[i] and not _is_numeric(_text(grid[i][0])) for i in values)
+    if labelled < 0.5 * len(values):
+        return None  # values without row labels: a chart's data labels, not a table
     centres = []  # where each column's values sit
     for c in range(n_cols):
         xs = [(ws[0].x0 + ws[-1].x1) / 2 for i in values for cc, ws in grid[i].items() if cc == c]
@@ -604,6 +630,12 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
     prect = ctypes.byref(rect)
     loose = raw.FPDFText_GetLooseCharBox
     font_weight = raw.FPDFText_GetFontWeight
+    font_info = raw.FPDFText_GetFontInfo
+    name_buf = ctypes.create_string_buffer(96)
+    flags = ctypes.c_int()
+    pflags = ctypes.byref(flags)
+    object_weight: dict[int | None, int] = {}
+    text_object = _text_object_address(raw)
     out = PageWords(number, width, height, text)
     words, rotated = out.words, out.rotated
     for m in WORD.finditer(text):
@@ -616,9 +648,16 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
             l1, t1, r1, b1 = rect.left, rect.top, rect.right, rect.bottom
         else:
             l1, t1, r1, b1 = l0, t0, r0, b0
-        weight = font_weight(tp, i)
-        if weight <= 0:
-            weight = 400
+        # the weight, once per text object: from the font descriptor, else from the font's name
+        obj = text_object(tp, i)
+        weight = object_weight.get(obj)
+        if weight is None:
+            weight = font_weight(tp, i)
+            if weight <= 0 or weight == 400:  # no weight in the descriptor (a standard font, say)
+                font_info(tp, i, name_buf, 96, pflags)
+                weight = _weight_from_name(name_buf.value.decode("latin-1")) if weight <= 0 or b"old" in name_buf.value \
+                    or b"emi" in name_buf.value or b"eavy" in name_buf.value or b"lack" in name_buf.value else 400
+            object_weight[obj] = weight
         top, bottom = height - t0, height - b0
         # the font size: FPDFText_GetFontSize leaves out the text matrix, the loose box (the font's
         # ascent to descent at its rendered size) does not
@@ -636,6 +675,27 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
             continue
         words.append(Word(m.group(), l0, x1, top, bottom, size, weight, m.start(), m.end()))
     return out
+
+
+_TEXT_OBJECT = None
+
+
+def _text_object_address(raw):
+    """FPDFText_GetTextObject returning the object's address as an int (a cheap dictionary key)."""
+    global _TEXT_OBJECT
+    if _TEXT_OBJECT is None:
+        address = ctypes.cast(raw.FPDFText_GetTextObject, ctypes.c_void_p).value
+        _TEXT_OBJECT = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
+    return _TEXT_OBJECT
+
+
+def _weight_from_name(name: str) -> int:
+    """A font weight from a font's name ("Helvetica-Bold" 700), 400 when it names none."""
+    name = name.split("+")[-1].lower()
+    for pattern, weight in FONT_NAME_WEIGHTS:
+        if pattern in name:
+            return weight
+    return 400
 
 
 def _split_word(tp, raw, text, start, end, height, size, weight) -> list[Word]:
@@ -771,10 +831,9 @@ def _band_segments(page: PageWords) -> list[tuple[str, list[Word]]]:
                 else:
                     edge = min(w.top for w in seg)
                     gap = min((edge - w.bottom for w in rest if w.bottom <= edge + 0.5 * size), default=math.inf)
-                if gap >= 0.8 * size:
-                    out.append((where, seg))
+                out.append((where, seg, gap >= 0.8 * size))
     for line in _rotated_lines(page.rotated):
-        out.append(("side", line))
+        out.append(("side", line, True))
     return out
 
 
@@ -795,19 +854,22 @@ def _rotated_lines(words: list[Word]) -> list[list[Word]]:
 def _find_furniture(pages: list[PageWords]) -> list[list[tuple[str, list[Word]]]]:
     """Per page, the band segments that are furniture: repeated on several pages, or a page number."""
     candidates = [_band_segments(p) for p in pages]
-    seen: dict[str, set[int]] = defaultdict(set)
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
     for p, segs in zip(pages, candidates):
-        for where, seg in segs:
+        for where, seg, _ in segs:
             seen[(where, _furniture_key(" ".join(w.text for w in seg)))].add(p.number)
     need = 2 if len(pages) <= 4 else 3
     out = []
     for segs in candidates:
         keep = []
-        for where, seg in segs:
+        for where, seg, apart in segs:
             text = " ".join(w.text for w in seg)
             if len(text.split()) > 14:
                 continue
-            if len(seen[(where, _furniture_key(text))]) >= need or (where != "side" and PAGE_NUMBER.match(text)):
+            n = len(seen[(where, _furniture_key(text))])
+            # set apart from the body and repeated, or on most pages whatever is near it
+            if (apart and (n >= need or (where != "side" and PAGE_NUMBER.match(text)))) or \
+                    (n >= need and n >= 0.5 * len(pages)):
                 keep.append((where, seg))
         out.append(keep)
     return out
@@ -937,10 +999,20 @@ def _paragraphs(items: list, body_size: float, body_weight: int) -> list:
                 continue
         current = Para([line], region=line.region)
         paras.append(current)
-    out = []
     for p in paras:
         if isinstance(p, Para):
             p.kind = _kind(p, body_size, body_weight)
+    # a big figure and the words under it (a call-out: "$61 bn" / "of investments in green bonds")
+    # make one paragraph
+    out: list = []
+    for p in paras:
+        prev = out[-1] if out else None
+        if (isinstance(p, Para) and isinstance(prev, Para) and prev.region == p.region and len(prev.lines) <= 2
+                and _is_callout_figure(prev, body_size) and p.kind in ("text", "heading", "caption")
+                and -0.6 * p.lines[0].size <= p.lines[0].top - prev.lines[-1].bottom < 1.2 * p.lines[0].size):
+            prev.lines.extend(p.lines)
+            prev.kind = "text"
+            continue
         out.append(p)
     # consecutive list items make one list
     merged: list = []
@@ -968,6 +1040,13 @@ def _same_paragraph(a: Line, b: Line, region_right, body_size, body_weight) -> b
     return True
 
 
+def _is_callout_figure(p: Para, body_size: float) -> bool:
+    text = " ".join(line.text for line in p.lines)
+    alnum = [c for c in text if c.isalnum()]
+    return (p.lines[0].size >= HEADING_SIZE * body_size and len(text.split()) <= 4
+            and sum(c.isdigit() for c in alnum) >= 0.4 * max(len(alnum), 1))
+
+
 def _kind(p: Para, body_size: float, body_weight: int) -> str:
     text = " ".join(line.text for line in p.lines)
     first = p.lines[0]
@@ -976,13 +1055,16 @@ def _kind(p: Para, body_size: float, body_weight: int) -> str:
         return "list"
     if CAPTION_START.match(text) and n_words <= 40:
         return "caption"
+    if n_words > MAX_HEADING_WORDS and n_words > 12:
+        return "text"
     alnum = [c for c in text if c.isalnum()]
     digits = sum(c.isdigit() for c in alnum)
     letters = len(alnum) - digits
     larger = first.size >= HEADING_SIZE * body_size
     bolder = first.weight >= body_weight + HEADING_WEIGHT and first.size >= 0.92 * body_size
     if ((larger or bolder) and len(p.lines) <= 3 and n_words <= MAX_HEADING_WORDS and letters >= 3
-            and digits <= 0.3 * len(alnum) and not (text.rstrip().endswith(".") and n_words > 5)):
+            and digits <= 0.3 * len(alnum) and not (text.rstrip().endswith(".") and n_words > 5)
+            and not re.search(r"[a-z]{2}[.;] +[A-Za-z]", text)):  # a sentence ends inside it: a run-in lead
         return "heading"
     if first.size < 0.88 * body_size and n_words <= 12:
         return "caption"
@@ -992,14 +1074,23 @@ def _kind(p: Para, body_size: float, body_weight: int) -> str:
 
 
 def _levels(headings: list[tuple[float, int, int, int]], body_size: float) -> list[Heading]:
-    """Heading levels from their sizes: the largest size is level 1, then each smaller size."""
-    sizes = sorted({round(h[0] * 2) / 2 for h in headings}, reverse=True)
-    clusters: list[float] = []
-    for s in sizes:
-        if not clusters or s < clusters[-1] * 0.93:
-            clusters.append(s)
-    out = []
-    for size, weight, s, e in headings:
-        level = next(i for i, c in enumerate(clusters) if round(size * 2) / 2 >= c * 0.93 - 1e-9) + 1
-        out.append(Heading(min(level, 6), s, e))
-    return out
+    """Heading levels from their sizes: sizes within 12% of each other are one size; the sizes that
+    two or more headings use are ranked, largest first (level 1); a size only one heading uses
+    (a cover title) takes the level of the next ranked size below it."""
+    counts = Counter(round(h[0] * 2) / 2 for h in headings)
+    clusters: list[list[float]] = []  # [top size, count]
+    for size in sorted(counts, reverse=True):
+        if clusters and size >= clusters[-1][0] * 0.88:
+            clusters[-1][1] += counts[size]
+        else:
+            clusters.append([size, counts[size]])
+    ranked = [c[0] for c in clusters if c[1] >= 2] or [c[0] for c in clusters]
+
+    def level(size: float) -> int:
+        top = next((c[0] for c in clusters if size >= c[0] * 0.88 - 1e-9), clusters[-1][0])
+        for i, r in enumerate(ranked):
+            if top >= r:
+                return min(i + 1, 6)
+        return min(len(ranked), 6)
+
+    return [Heading(level(round(size * 2) / 2), s, e) for size, weight, s, e in headings]
