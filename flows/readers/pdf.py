@@ -51,8 +51,12 @@ LIST_ITEM = re.compile(r"^(?:[\u2022\u2023\u25aa\u25ab\u25a0\u25a1\u25cf\u25cb\u
 # A word that is only a bullet or an item number.
 MARKER = re.compile(r"^(?:[\u2022\u2023\u25aa\u25ab\u25a0\u25a1\u25cf\u25cb\u25e6\u2043\u2219\u00b7\u2013\u2014\u27a2\u2713\u2714\u25b6\u25ba\u2192\uf0b7\uf0a7\uf0d8\uf076\uf0fc*+-]"
                     r"|\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)])$", re.I)
+# A numbered section title: "1.17 Compliance ...", "Note 3. Water", "A.2 Scope".
+NUMBERED = re.compile(r"^(?:(?:note|section|chapter|part|appendix)\s+)?(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,3}\.?\s+[A-Z]", re.I)
+# What opens a footnote under a table.
+FOOTNOTE = re.compile(r"^(?:[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2070-\u2079]|\d{1,2}\)\s|(?:sources?|notes?)\b)", re.I)
 # Words that open a table or figure caption.
-CAPTION_START = re.compile(r"^(?:figure|fig\.|table|exhibit|chart|graph|diagram|map|source|sources|note|notes)\b[\s\d.:A-Z-]", re.I)
+CAPTION_START = re.compile(r"^(?:(?:figure|fig\.|table|exhibit|chart|graph|diagram|map)\s*[\dA-Z][\w.-]*[:.]?\s|(?:source|sources|note|notes)\s*:)", re.I)
 # A bare page number, or "Page 3", "3 of 45", "3/45".
 PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 # Metadata titles that are not titles.
@@ -221,6 +225,8 @@ class TableItem:
     rows: list[TableRow]
     n_cols: int
     caption: Line | None = None
+    before: list[Word] = field(default_factory=list)  # words above the table that were given to it
+    after: list[Word] = field(default_factory=list)  # and below it
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,16 +343,18 @@ class Layout:
         first = min(st.first for st in side)
         last = max(st.last for st in side)
         gutters = _disjoint([(st.lo, st.hi) for st in side])
+        first = max(first - 1, 0)  # the line above may be the table's title
         table_words = [w for row in rows[first:last + 1] for w in row]
         table = _table(table_words, gutters, self.page_text)
         if table is not None:
-            self.order([w for row in rows[:first] for w in row], depth + 1)
+            self.order([w for row in rows[:first] for w in row] + table.before, depth + 1)
             self.region += 1
             self.leaf = False
             if table.caption is not None:
                 table.caption.region = self.region
             self.items.append(table)
-            self.order([w for row in rows[last + 1:] for w in row], depth + 1)
+            self.leaf = False
+            self.order(table.after + [w for row in rows[last + 1:] for w in row], depth + 1)
             return
         middle = [w for row in rows[best.first:best.last + 1] for w in row]
         self.order([w for row in rows[:best.first] for w in row], depth + 1)
@@ -411,7 +419,8 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
         grid.append(cells)
 
     # the table starts at the first row with cells on both sides of a gutter, ends at the last
-    multi = [i for i, cells in enumerate(grid) if len(cells) >= 2]
+    # rows of cells: two or more runs of words apart (a title running over a gutter is one run)
+    multi = [i for i, cells in enumerate(grid) if len(cells) >= 2 and len(_split_row(rows[i], 0.8)) >= 2]
     if len(multi) < 3:
         return None
     first, last = multi[0], multi[-1]
@@ -423,7 +432,7 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
             else:
                 last = i - 1
                 break
-    while first <= last and len(grid[first]) < 2:
+    while first <= last and (len(grid[first]) < 2 or len(_split_row(rows[first], 0.8)) < 2):
         first += 1
     body_multi = [i for i in range(first, last + 1) if len(grid[i]) >= 2]
     if len(body_multi) < 3 or len(body_multi) < 0.5 * (last - first + 1):
@@ -450,6 +459,21 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
               if any(_is_numeric(_text(ws)) and not _is_year(_text(ws)) for c, ws in grid[i].items() if c > 0)]
     if len(values) < 2:
         return None
+    # a footnote under the values, or a new header of names, ends the table (what follows is laid
+    # out again: another table, or text)
+    for i in range(values[0] + 1, last + 1):
+        if i in values:
+            continue
+        label = _text(grid[i][0]) if 0 in grid[i] else ""
+        names = [_text(ws) for c, ws in grid[i].items() if c > 0]
+        in_header = i - 1 not in values and len(grid[i - 1]) >= 2 and _is_header_row(grid[i - 1])
+        if FOOTNOTE.match(label) or (len(names) >= 2 and not in_header
+                                     and not any(_is_numeric(t) or _is_year(t) for t in names)):
+            last = i - 1
+            values = [v for v in values if v <= last]
+            break
+    if len(values) < 2:
+        return None
     labelled = sum(0 in grid[i] and not _is_numeric(_text(grid[i][0])) for i in values)
     if labelled < 0.5 * len(values):
         return None  # values without row labels: a chart's data labels, not a table
@@ -458,7 +482,7 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
         xs = [(ws[0].x0 + ws[-1].x1) / 2 for i in values for cc, ws in grid[i].items() if cc == c]
         centres.append(statistics.median(xs) if xs else None)
     caption = None
-    if first > 0 and len(grid[first - 1]) == 1 and rows[first][0].top - rows[first - 1][-1].bottom < 2.5 * rows[first][0].size:
+    if first > 0 and len(_split_row(rows[first - 1], 0.8)) == 1 and rows[first][0].top - rows[first - 1][-1].bottom < 2.5 * rows[first][0].size:
         caption = Line(rows[first - 1], page_text)
     out: list[TableRow] = []
     body: list[dict[int, list[Word]]] = []  # body rows being built (flushed into out)
@@ -471,7 +495,8 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
     i = first
     while i <= last:
         cells = grid[i]
-        if i < values[0] or (i not in values and len(cells) >= 2 and _is_header_row(cells)):
+        section = len(cells) == 1 and 0 in cells  # a row label alone ("Scope 3")
+        if (i < values[0] and not (section and out)) or (i not in values and len(cells) >= 2 and _is_header_row(cells)):
             # a header: the rows down to the next row of values, merged by column
             flush()
             nxt = min((v for v in values if v > i), default=last + 1)
@@ -518,7 +543,8 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
         header_rows += 1
     if len(out) - header_rows < 2:
         return None
-    return TableItem(out, n_cols, caption)
+    top = first - 1 if caption is not None else first
+    return TableItem(out, n_cols, caption, [w for r in rows[:top] for w in r], [w for r in rows[last + 1:] for w in r])
 
 
 def _text(ws: list[Word]) -> str:
@@ -624,8 +650,10 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
     text = buf.raw[: n * 2].decode("utf-16-le", errors="replace")
     if len(text) != n:  # characters outside the BMP: one code unit each is no longer true
         text = "".join(chr(raw.FPDFText_GetUnicode(tp, i) or 0xFFFD) for i in range(n))
-    # PDFium marks a hyphen that ends a line as U+0002 (U+FFFE in GetText): it is the '-' printed
-    text = text.replace("\ufffe", "-").replace("\x02", "-")
+    # PDFium marks a hyphen that ends a line as U+0002 (U+FFFE in GetText): it is the '-' printed,
+    # and PDFium runs the word on into the next line; the word is cut after it (two words, two lines)
+    marked = text.replace("\x02", "\ufffe")
+    text = marked.replace("\ufffe", "-")
     rect = raw.FS_RECTF()
     prect = ctypes.byref(rect)
     loose = raw.FPDFText_GetLooseCharBox
@@ -638,8 +666,12 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
     text_object = _text_object_address(raw)
     out = PageWords(number, width, height, text)
     words, rotated = out.words, out.rotated
-    for m in WORD.finditer(text):
+    for m in WORD.finditer(marked):
         i, j = m.start(), m.end() - 1
+        hyphen = marked.find("\ufffe", i, j)
+        if hyphen != -1:  # a line-end hyphen inside the run: cut after it
+            words.extend(_split_at_hyphens(tp, raw, text, marked, i, j + 1, height))
+            continue
         if not loose(tp, i, prect):
             continue
         l0, t0, r0, b0 = rect.left, rect.top, rect.right, rect.bottom
@@ -673,7 +705,27 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
         if x1 - l0 > (j - i + 2) * size and j > i:
             words.extend(_split_word(tp, raw, text, i, j + 1, height, size, weight))
             continue
-        words.append(Word(m.group(), l0, x1, top, bottom, size, weight, m.start(), m.end()))
+        words.append(Word(text[i:j + 1], l0, x1, top, bottom, size, weight, i, j + 1))
+    return out
+
+
+def _split_at_hyphens(tp, raw, text: str, marked: str, start: int, end: int, height: float) -> list[Word]:
+    """A run of characters that holds line-end hyphens, as one word per line."""
+    rect = raw.FS_RECTF()
+    out = []
+    s = start
+    while s < end:
+        k = marked.find("\ufffe", s, end - 1)
+        e = k + 1 if k != -1 else end
+        raw.FPDFText_GetLooseCharBox(tp, s, ctypes.byref(rect))
+        l0, t0, r0, b0 = rect.left, rect.top, rect.right, rect.bottom
+        raw.FPDFText_GetLooseCharBox(tp, e - 1, ctypes.byref(rect))
+        size = (t0 - b0) * EM_PER_LOOSE_HEIGHT
+        weight = raw.FPDFText_GetFontWeight(tp, s)
+        if size > 0.5:
+            out.append(Word(text[s:e], l0, max(r0, rect.right), height - t0, height - b0, size,
+                            weight if weight > 0 else 400, s, e))
+        s = e
     return out
 
 
@@ -782,7 +834,7 @@ def _report_info(pdf) -> ReportInfo:
         origin["report_title"] = "pdf metadata"
     for key in ("Author", "Subject"):
         value = _meta(pdf, key)
-        if value and len(value.split()) <= 8 and ORGANISATION.search(value.rstrip(".,")) and "," not in value.rstrip(", ").split()[-1:][0][:-1]:
+        if value and len(value.split()) <= 8 and ORGANISATION.search(value.rstrip(".,")):
             fields["reporting_entity"] = value
             origin["reporting_entity"] = f"pdf metadata ({key})"
             break
@@ -938,7 +990,9 @@ def _document(source_path: str, sha256: str, pages: list[PageWords], info: Repor
             else:
                 para = payload
                 if para.kind == "heading":
-                    s, e = out.add(" ".join(line.text for line in para.lines))
+                    # a title wrapped over lines reads as one line (after a hyphen the break stays)
+                    s, e = out.add("".join(line.text + ("\n" if line.text.endswith("-") else " ")
+                                           for line in para.lines).rstrip())
                     headings.append((para.lines[0].size, para.lines[0].weight, s, e))
                 else:
                     s, e = out.add("\n".join(line.text for line in para.lines))
@@ -1018,7 +1072,8 @@ def _paragraphs(items: list, body_size: float, body_weight: int) -> list:
     merged: list = []
     for p in out:
         if (isinstance(p, Para) and p.kind == "list" and merged and isinstance(merged[-1], Para)
-                and merged[-1].kind == "list"):
+                and merged[-1].kind == "list" and merged[-1].region == p.region
+                and p.lines[0].top - merged[-1].lines[-1].bottom < 1.2 * p.lines[0].size):
             merged[-1].lines.extend(p.lines)
         else:
             merged.append(p)
@@ -1062,8 +1117,16 @@ def _kind(p: Para, body_size: float, body_weight: int) -> str:
     letters = len(alnum) - digits
     larger = first.size >= HEADING_SIZE * body_size
     bolder = first.weight >= body_weight + HEADING_WEIGHT and first.size >= 0.92 * body_size
+    if larger or bolder:
+        # the whole paragraph in the heading's style (a bold lead-in to a sentence is no heading)
+        words = [w for line in p.lines for w in line.words]
+        styled = sum(len(w.text) for w in words if (w.size >= HEADING_SIZE * body_size if larger
+                                                     else w.weight >= body_weight + HEADING_WEIGHT))
+        if styled < 0.9 * sum(len(w.text) for w in words):
+            larger = bolder = False
     if ((larger or bolder) and len(p.lines) <= 3 and n_words <= MAX_HEADING_WORDS and letters >= 3
-            and digits <= 0.3 * len(alnum) and not (text.rstrip().endswith(".") and n_words > 5)
+            and digits <= 0.3 * len(alnum)
+            and not (text.rstrip().endswith(".") and n_words > 5 and not (len(p.lines) == 1 and NUMBERED.match(text)))
             and not re.search(r"[a-z]{2}[.;] +[A-Za-z]", text)):  # a sentence ends inside it: a run-in lead
         return "heading"
     if first.size < 0.88 * body_size and n_words <= 12:
@@ -1075,8 +1138,8 @@ def _kind(p: Para, body_size: float, body_weight: int) -> str:
 
 def _levels(headings: list[tuple[float, int, int, int]], body_size: float) -> list[Heading]:
     """Heading levels from their sizes: sizes within 12% of each other are one size; the sizes that
-    two or more headings use are ranked, largest first (level 1); a size only one heading uses
-    (a cover title) takes the level of the next ranked size below it."""
+    two or more headings use are ranked, largest first, below any larger title (level 1); a size
+    only one heading uses, between them, takes the level of the next ranked size below it."""
     counts = Counter(round(h[0] * 2) / 2 for h in headings)
     clusters: list[list[float]] = []  # [top size, count]
     for size in sorted(counts, reverse=True):
@@ -1084,7 +1147,8 @@ def _levels(headings: list[tuple[float, int, int, int]], body_size: float) -> li
             clusters[-1][1] += counts[size]
         else:
             clusters.append([size, counts[size]])
-    ranked = [c[0] for c in clusters if c[1] >= 2] or [c[0] for c in clusters]
+    repeated = [c[0] for c in clusters if c[1] >= 2]
+    ranked = [c[0] for c in clusters if c[1] >= 2 or not repeated or c[0] > repeated[0]]
 
     def level(size: float) -> int:
         top = next((c[0] for c in clusters if size >= c[0] * 0.88 - 1e-9), clusters[-1][0])
