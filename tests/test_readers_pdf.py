@@ -42,8 +42,9 @@ def _literal(text: str) -> str:
 
 
 def make_pdf(pages: list[list[tuple]], size=(595, 842), info: dict | None = None,
-             user_password: str | None = None) -> bytes:
-    """A PDF whose pages hold (x, y from the top, font size, text[, bold]) items."""
+             user_password: str | None = None, rotate: int = 0) -> bytes:
+    """A PDF whose pages hold (x, y from the top, font size, text[, bold]) items, as displayed;
+    with rotate=90 the page is stored turned (its text drawn turned, /Rotate 90 turns it back)."""
     width, height = size
     objs: list[bytes | None] = []
 
@@ -59,10 +60,14 @@ def make_pdf(pages: list[list[tuple]], size=(595, 842), info: dict | None = None
         ops = []
         for x, y, font_size, text, *rest in items:
             font = "F2" if rest and rest[0] else "F1"
-            ops.append(f"BT /{font} {font_size} Tf {x} {height - y} Td ({_literal(text)}) Tj ET")
+            if rotate == 90:  # displayed (x, y down) is stored at (y, x) and drawn turned
+                ops.append(f"BT /{font} {font_size} Tf 0 1 -1 0 {y} {x} Tm ({_literal(text)}) Tj ET")
+            else:
+                ops.append(f"BT /{font} {font_size} Tf {x} {height - y} Td ({_literal(text)}) Tj ET")
         stream = "\n".join(ops).encode("cp1252")
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        kids.append(add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {width} {height}] /Resources "
+        box = f"[0 0 {height} {width}] /Rotate 90" if rotate == 90 else f"[0 0 {width} {height}]"
+        kids.append(add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox {box} /Resources "
                         f"<< /Font << /F1 {regular} 0 R /F2 {bold} 0 R >> >> /Contents {content} 0 R >>".encode()))
     objs[catalog - 1] = f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode()
     objs[pages_id - 1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
@@ -392,3 +397,11 @@ def test_corpus_metadata_title():
     assert corpus_doc("blackrock_2023_tcfd_report.pdf").info.report_title == "BlackRock Inc. 2023 TCFD Report"
     assert corpus_doc("blackrock_2023_tcfd_report.pdf").info.reporting_entity is None  # Author is a person
     assert corpus_doc("alfa_laval_2023_sustainability_notes.pdf").info.report_title is None  # no Title
+
+
+def test_a_page_with_rotate_90_is_read_as_displayed():
+    # text drawn turned by 90 degrees on a page displayed turned back (/Rotate 90): upright on screen
+    data = make_pdf([two_column_page()], rotate=90)
+    doc = read(data)
+    assert "reached 42 percent\nof all electricity bought by the group." in doc.text
+    assert heading_texts(doc) == {"Energy and climate": 1}

@@ -628,10 +628,11 @@ class PageWords:
 def _read_page(pdf, index: int, raw) -> PageWords:
     page = pdf[index]
     try:
-        width, height = page.get_size()
+        width, height = page.get_size()  # as displayed (rotation applied)
+        rotation = page.get_rotation() % 360
         textpage = page.get_textpage()
         try:
-            return _page_words(textpage.raw, raw, index + 1, width, height)
+            return _page_words(textpage.raw, raw, index + 1, width, height, rotation)
         finally:
             textpage.close()
     finally:
@@ -641,7 +642,19 @@ def _read_page(pdf, index: int, raw) -> PageWords:
 _RECT = None
 
 
-def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
+def _displayed(rotation: int, width: float, height: float):
+    """A function from a box in the page's own space (left, top, right, bottom; y up) to the box as
+    the page is displayed (a page with /Rotate), or None when the page is not rotated."""
+    if rotation == 90:
+        return lambda l, t, r, b: (b, height - l, t, height - r)
+    if rotation == 180:
+        return lambda l, t, r, b: (width - r, height - b, width - l, height - t)
+    if rotation == 270:
+        return lambda l, t, r, b: (width - t, r, width - b, l)
+    return None
+
+
+def _page_words(tp, raw, number: int, width: float, height: float, rotation: int = 0) -> PageWords:
     n = raw.FPDFText_CountChars(tp)
     if n <= 0:
         return PageWords(number, width, height, "")
@@ -666,6 +679,7 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
     text_object = _text_object_address(raw)
     out = PageWords(number, width, height, text)
     words, rotated = out.words, out.rotated
+    turn = _displayed(rotation, width, height)
     for m in WORD.finditer(marked):
         i, j = m.start(), m.end() - 1
         hyphen = marked.find("\ufffe", i, j)
@@ -680,6 +694,9 @@ def _page_words(tp, raw, number: int, width: float, height: float) -> PageWords:
             l1, t1, r1, b1 = rect.left, rect.top, rect.right, rect.bottom
         else:
             l1, t1, r1, b1 = l0, t0, r0, b0
+        if turn is not None:
+            l0, t0, r0, b0 = turn(l0, t0, r0, b0)
+            l1, t1, r1, b1 = turn(l1, t1, r1, b1)
         # the weight, once per text object: from the font descriptor, else from the font's name
         obj = text_object(tp, i)
         weight = object_weight.get(obj)
