@@ -3,20 +3,27 @@
 PDFium (pypdfium2) reads the text layer; everything else is geometry over it:
 
 - Words: PDFium's text for a page, split at whitespace; for each word the loose boxes of its first
-  and last characters, its font size and weight are fetched (a handful of calls per word, never per
-  character), so a page costs milliseconds.
-- Furniture: lines in the top or bottom band of a page (and rotated side tabs) whose text, digits
-  masked, repeats on many pages, and bare page numbers; they are laid out first (headers) and last
-  (footers) on their page and marked as `furniture` blocks.
-- Reading order: the page is cut into horizontal slabs at full-width gaps; consecutive slabs that
-  share a clean vertical gap (a gutter) form a multi-column group, read column by column (each
-  column cut again the same way); a group without a gutter is read line by line. A sentence that
-  runs from the foot of one column to the top of the next stays one paragraph.
-- Tables: a multi-column group whose columns hold short cells, mostly numbers, in rows is a table;
-  each row is one line with `` | `` between cells, a header cell wrapped over lines is one cell, a
-  group header over several columns one cell with a col_span.
-- Headings: short lines larger or bolder than the body text (the most common size and weight),
-  not sentences; levels by size, largest first.
+  and last characters and its font weight (once per text object) are fetched: a handful of calls
+  per word, never per character. The font size is the loose box's height (FPDFText_GetFontSize
+  leaves out the text matrix). Rotated words (side tabs, table stubs) are kept apart.
+- Furniture: segments of lines in the top or bottom band of a page (and rotated lines) whose text,
+  digits masked, repeats on several pages, and bare page numbers; they are laid out first
+  (headers) and last (footers, side tabs) on their page as `furniture` blocks.
+- Reading order: words are grouped into rows; a gutter is a vertical gap at least 0.7 em wide
+  that runs down through 3 or more consecutive rows with text on both sides. The gutter with most
+  text beside it cuts the page into what is above it, its left, its right and what is below it,
+  each laid out again the same way (so 2 and 3 columns, a full-width title above them, a figure
+  between two column blocks); a part without a gutter is read row by row. A paragraph that runs
+  from the foot of one column to the top of the next (no sentence end, same style) is one block.
+- Tables: where several gutters run through the same rows and the cells past the first column are
+  short and mostly numbers (not years), with row labels, the rows are a table: one line per row
+  with `` | `` between cells; the rows above the first row of values are the header (a name
+  wrapped over lines is one cell, a name over several columns a cell with a col_span); a row label
+  alone is a section row; a label wrapped over lines is put back together; a footnote or a new
+  header of names ends the table; the line just above is its caption. Charts' data labels and
+  prose beside numbers are not tables.
+- Headings: paragraphs of at most 3 lines, all larger (x1.18) or bolder (+150) than the body text
+  (the most common size and weight), short, not sentences; levels by size, largest first.
 """
 
 from __future__ import annotations
@@ -171,22 +178,6 @@ def _split_row(row: list[Word], factor: float) -> list[list[Word]]:
     return parts
 
 
-def _slabs(words: list[Word]) -> list[list[Word]]:
-    """Words cut into horizontal slabs at every vertical gap that crosses the whole region."""
-    ordered = sorted(words, key=lambda w: w.top)
-    slabs: list[list[Word]] = []
-    bottom = -math.inf
-    for w in ordered:
-        # a small overlap (loose boxes of tightly set lines) does not join two slabs
-        if w.top >= bottom - 0.15 * w.size:
-            slabs.append([w])
-            bottom = w.bottom
-        else:
-            slabs[-1].append(w)
-            bottom = max(bottom, w.bottom)
-    return slabs
-
-
 def _free_intervals(words: list[Word], x0: float, x1: float) -> list[tuple[float, float]]:
     """The x intervals in [x0, x1] no word covers."""
     free = []
@@ -198,20 +189,6 @@ def _free_intervals(words: list[Word], x0: float, x1: float) -> list[tuple[float
     if edge < x1:
         free.append((edge, x1))
     return free
-
-
-def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]], min_width: float) -> list[tuple[float, float]]:
-    out = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if hi - lo >= min_width:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
 
 
 @dataclass
@@ -811,10 +788,10 @@ def read_pdf(source_path: str, sha256: str, data: bytes) -> Document:
         info = _report_info(pdf)
     finally:
         pdf.close()
-    n_chars = sum(len(p.words) + len(p.rotated) for p in pages)
-    if n_chars < 3 * n_pages and n_chars < 40:
+    n_words = sum(len(p.words) + len(p.rotated) for p in pages)
+    if n_words < 3 * n_pages:  # fewer than 3 words a page: a scan (perhaps with a stamp on it)
         raise NoTextLayer(source_path, f"no text layer: OCR it first (its {n_pages} page(s) hold "
-                                       f"{n_chars} word(s): a scan or images of text)")
+                                       f"{n_words} word(s) of text: a scan or images of text)")
     return _document(source_path, sha256, pages, info)
 
 
@@ -1101,8 +1078,8 @@ def _same_paragraph(a: Line, b: Line, region_right, body_size, body_weight) -> b
     if _style_change(a, b) or LIST_ITEM.match(b.text):
         return False
     if b.region != a.region:
-        # a paragraph that runs on at the top of the next column
-        return (not TERMINAL.search(a.text) and abs(a.size - body_size) <= 0.12 * body_size
+        # a paragraph that runs on at the top of the next column (which starts higher up the page)
+        return (b.top < a.top and not TERMINAL.search(a.text) and abs(a.size - body_size) <= 0.12 * body_size
                 and a.weight < body_weight + HEADING_WEIGHT)
     size = min(a.size, b.size)
     if b.top - a.bottom > 0.5 * size or b.top < a.top:
