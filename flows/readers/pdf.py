@@ -121,17 +121,23 @@ class Line:
             parts.append(b.text)
         self.text = "".join(parts)
         self.x0 = words[0].x0
-        self.x1 = max(w.x1 for w in words)
-        self.top = min(w.top for w in words)
-        self.bottom = max(w.bottom for w in words)
+        x1, top, bottom = words[0].x1, words[0].top, words[0].bottom
         sizes: dict[float, int] = {}
         weights: dict[int, int] = {}
         for w in words:
+            if w.x1 > x1:
+                x1 = w.x1
+            if w.top < top:
+                top = w.top
+            if w.bottom > bottom:
+                bottom = w.bottom
+            n = len(w.text)
             k = round(w.size * 2) / 2
-            sizes[k] = sizes.get(k, 0) + len(w.text)
-            weights[w.weight] = weights.get(w.weight, 0) + len(w.text)
-        self.size = max(sizes, key=sizes.__getitem__)
-        self.weight = max(weights, key=weights.__getitem__)
+            sizes[k] = sizes.get(k, 0) + n
+            weights[w.weight] = weights.get(w.weight, 0) + n
+        self.x1, self.top, self.bottom = x1, top, bottom
+        self.size = max(sizes, key=sizes.__getitem__) if len(sizes) > 1 else k
+        self.weight = max(weights, key=weights.__getitem__) if len(weights) > 1 else words[0].weight
         self.region = region
 
     def __repr__(self) -> str:
@@ -179,10 +185,10 @@ def _split_row(row: list[Word], factor: float) -> list[list[Word]]:
 
 
 def _free_intervals(words: list[Word], x0: float, x1: float) -> list[tuple[float, float]]:
-    """The x intervals in [x0, x1] no word covers."""
+    """The x intervals in [x0, x1] no word covers (words sorted by x0)."""
     free = []
     edge = x0
-    for w in sorted(words, key=_by_x0):
+    for w in words:
         if w.x0 > edge:
             free.append((edge, w.x0))
         edge = max(edge, w.x1)
@@ -841,15 +847,17 @@ def _report_info(pdf) -> ReportInfo:
 
 def _body_style(pages: list[PageWords]) -> tuple[float, int]:
     """The most common font size and weight, by characters: body text."""
-    sizes: Counter = Counter()
-    weights: Counter = Counter()
+    sizes: dict[float, int] = {}
+    weights: dict[int, int] = {}
     for p in pages:
         for w in p.words:
-            sizes[round(w.size * 2) / 2] += len(w.text)
-            weights[w.weight] += len(w.text)
+            k = round(w.size * 2) / 2
+            n = len(w.text)
+            sizes[k] = sizes.get(k, 0) + n
+            weights[w.weight] = weights.get(w.weight, 0) + n
     if not sizes:
         return 10.0, 400
-    return sizes.most_common(1)[0][0], weights.most_common(1)[0][0]
+    return max(sizes, key=sizes.__getitem__), max(weights, key=weights.__getitem__)
 
 
 def _furniture_key(text: str) -> str:
@@ -866,17 +874,18 @@ def _band_segments(page: PageWords) -> list[tuple[str, list[Word]]]:
     for where, words in (("header", top), ("footer", bottom)):
         if not words:
             continue
-        ids = {id(w) for w in words}
-        rest = [w for w in page.words if id(w) not in ids]
+        # where the body starts below the top band (ends above the bottom band)
+        if where == "header":
+            body_edge = min((w.top for w in page.words if w.bottom > top_edge), default=math.inf)
+        else:
+            body_edge = max((w.bottom for w in page.words if w.top < bottom_edge), default=-math.inf)
         for row in _rows(words):
             for seg in _split_row(row, 1.5):
                 size = max(w.size for w in seg)
                 if where == "header":
-                    edge = max(w.bottom for w in seg)
-                    gap = min((w.top - edge for w in rest if w.top >= edge - 0.5 * size), default=math.inf)
+                    gap = body_edge - max(w.bottom for w in seg)
                 else:
-                    edge = min(w.top for w in seg)
-                    gap = min((edge - w.bottom for w in rest if w.bottom <= edge + 0.5 * size), default=math.inf)
+                    gap = min(w.top for w in seg) - body_edge
                 out.append((where, seg, gap >= 0.8 * size))
     for line in _rotated_lines(page.rotated):
         out.append(("side", line, True))
