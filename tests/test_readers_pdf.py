@@ -362,6 +362,17 @@ def test_blackrock_ghg_table_cells():
     assert [b.kind for b in doc.blocks if b.char_start <= table.char_start < b.char_end] == ["table"]
 
 
+def test_blackrock_table_with_figures_centred_against_two_line_labels():
+    # p.38, Exhibit M.5: labels in two lines, the figures centred between them
+    doc = corpus_doc("blackrock_2023_tcfd_report.pdf")
+    tables = [t for t in doc.tables if doc.page_at(t.char_start) == 38]
+    assert len(tables) == 1
+    lookup = _table_lookup(doc, tables[0])
+    assert lookup[("Absolute emissions (million tCO2e)", "2022‡")] == "332.3"
+    assert lookup[("Unadjusted carbon footprint", "2021†")] == "50"
+    assert lookup[("Adjusted carbon footprint", "2022‡")] == "62"
+
+
 def test_alfa_laval_headcount_table_cells():
     doc = corpus_doc("alfa_laval_2023_sustainability_notes.pdf")
     tables = [t for t in doc.tables if doc.page_at(t.char_start) == 3

@@ -235,9 +235,15 @@ def _strips(rows: list[list[Word]], x_lo: float, x_hi: float, size: float) -> li
     min_width = 0.7 * size
     done: list[Strip] = []
     active: list[Strip] = []  # sorted by lo, disjoint
+    extents = [(row[0].x0, max(w.x1 for w in row), min(w.top for w in row), max(w.bottom for w in row)) for row in rows]
     for r, row in enumerate(rows):
         free = [iv for iv in _free_intervals(row, x_lo, x_hi) if iv[1] - iv[0] >= min_width]
-        row_lo, row_hi = row[0].x0, row[-1].x1
+        # text beside a gap counts in the rows that overlap this one (a label set against
+        # figures centred on its two lines)
+        row_lo, row_hi, top, bottom = extents[r]
+        for k in (r - 1, r + 1):
+            if 0 <= k < len(rows) and extents[k][2] < bottom and top < extents[k][3]:
+                row_lo, row_hi = min(row_lo, extents[k][0]), max(row_hi, extents[k][1])
         nxt: list[Strip] = []
         i = j = 0
         continued = [False] * len(active)
@@ -457,7 +463,20 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
             break
     if len(values) < 2:
         return None
-    labelled = sum(0 in grid[i] and not _is_numeric(_text(grid[i][0])) for i in values)
+    def label_of(i: int) -> list[Word] | None:
+        """The row label of a row of values: in the row, or alone on a line that overlaps it."""
+        if 0 in grid[i]:
+            return grid[i][0]
+        for k in (i - 1, i + 1):
+            if first <= k <= last and list(grid[k]) == [0] and rows[k][0].top < rows[i][0].bottom \
+                    and rows[i][0].top < rows[k][0].bottom:
+                return grid[k][0]
+        return None
+
+    labelled = sum((lab := label_of(i)) is not None and not _is_numeric(_text(lab)) for i in values)
+    filled = sum(len(grid[i]) + (0 not in grid[i] and label_of(i) is not None) for i in values) / (len(values) * n_cols)
+    if filled < 0.65:
+        return None  # rows of values with most columns empty: a chart's labels, not a table
     if labelled < 0.5 * len(values):
         return None  # values without row labels: a chart's data labels, not a table
     centres = []  # where each column's values sit
