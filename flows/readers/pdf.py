@@ -332,7 +332,7 @@ class Layout:
         first = min(st.first for st in side)
         last = max(st.last for st in side)
         gutters = _disjoint([(st.lo, st.hi) for st in side])
-        first = max(first - 1, 0)  # the line above may be the table's title
+        first = max(first - 2, 0)  # the lines above may be the table's title
         table_words = [w for row in rows[first:last + 1] for w in row]
         table = _table(table_words, gutters, self.page_text)
         if table is not None:
@@ -433,7 +433,7 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
         return None  # prose beside numbers, or a chart's axis
     # a name wrapped over lines above the first row (column headers only) belongs to the header
     while first > 0 and 0 not in grid[first - 1] and grid[first - 1] and \
-            rows[first][0].top - max(w.bottom for w in rows[first - 1]) < 0.8 * rows[first][0].size:
+            rows[first][0].top - max(w.bottom for w in rows[first - 1]) < 1.5 * rows[first][0].size:
         first -= 1
     # cells away from the first column: short, and mostly numbers
     other = [_text(ws) for i in body_multi for c, ws in grid[i].items() if c > 0]
@@ -483,9 +483,17 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
     for c in range(n_cols):
         xs = [(ws[0].x0 + ws[-1].x1) / 2 for i in values for cc, ws in grid[i].items() if cc == c]
         centres.append(statistics.median(xs) if xs else None)
+    # the title line just above the table is its caption; a title wrapped over two lines, both
     caption = None
-    if first > 0 and len(_split_row(rows[first - 1], 0.8)) == 1 and rows[first][0].top - rows[first - 1][-1].bottom < 2.5 * rows[first][0].size:
-        caption = Line(rows[first - 1], page_text)
+    caption_rows = 0
+    if first > 0 and _is_caption(rows, first - 1, rows[first][0], col_of):
+        caption_rows = 1
+        above, title = rows[first - 2] if first > 1 else None, rows[first - 1]
+        if above is not None and len(_split_row(above, 0.8)) == 1 and abs(above[0].x0 - title[0].x0) < 1 \
+                and abs(above[0].size - title[0].size) < 0.1 * title[0].size and above[0].weight == title[0].weight \
+                and title[0].top - max(w.bottom for w in above) < 0.5 * title[0].size and not TERMINAL.search(above[-1].text):
+            caption_rows = 2
+        caption = Line([w for r in rows[first - caption_rows:first] for w in r], page_text)
     out: list[TableRow] = []
     body: list[dict[int, list[Word]]] = []  # body rows being built (flushed into out)
 
@@ -545,8 +553,25 @@ def _table(words: list[Word], gutters: list[tuple[float, float]], page_text: str
         header_rows += 1
     if len(out) - header_rows < 2:
         return None
-    top = first - 1 if caption is not None else first
+    top = first - caption_rows
     return TableItem(out, n_cols, caption, [w for r in rows[:top] for w in r], [w for r in rows[last + 1:] for w in r])
+
+
+def _is_caption(rows: list[list[Word]], i: int, below: Word, col_of) -> bool:
+    """Whether row i, just above a table, is its title: one run of words from the first column,
+    close above the table, not a footnote, and not the last line of a paragraph above it."""
+    row = rows[i]
+    if len(_split_row(row, 0.8)) != 1 or col_of(row[0].x0 + 0.5) != 0 or FOOTNOTE.match(row[0].text):
+        return False
+    if below.top - max(w.bottom for w in row) >= 2.5 * below.size:
+        return False
+    if i > 0 and not CAPTION_START.match(row[0].text + " "):
+        above = rows[i - 1]
+        same_style = abs(above[0].size - row[0].size) < 0.1 * row[0].size and above[0].weight == row[0].weight
+        if same_style and row[0].top - max(w.bottom for w in above) < 0.5 * row[0].size and \
+                -1 < above[0].x0 - row[0].x0 < 3 * row[0].size and TERMINAL.search(row[-1].text):
+            return False  # the end of a paragraph
+    return True
 
 
 def _text(ws: list[Word]) -> str:
