@@ -109,7 +109,9 @@ def detect_scope(words: str, nearest_end: bool = False) -> tuple[str | None, str
     """
     mentions = [(m.end(), "1+2+3", m) for m in _SCOPE_123.finditer(words)]
     mentions += [(m.end(), "1+2", m) for m in _SCOPE_12.finditer(words)]
-    mentions += [(m.end(), m.group(1), m) for m in _SCOPE_N.finditer(words)]
+    combined = [m.span() for _, _, m in mentions]
+    mentions += [(m.end(), m.group(1), m) for m in _SCOPE_N.finditer(words)
+                 if not any(a <= m.start() < b for a, b in combined)]  # "Scope 2" inside "Scope 1 and Scope 2"
     scope, start = None, 0
     if mentions:
         if nearest_end:
@@ -145,6 +147,11 @@ def classify(*, unit_normalized: str | None, metric: str | None, sentence: str, 
     if dim is None:
         return Classification.none()
     if dim == "ghg":
+        if row_label or col_label:  # the row says what a cell is; its group and the caption only if it does not
+            for words in (row_label, col_label, metric, caption):
+                if words and detect_scope(words)[0]:
+                    return _classify_ghg(words, wide, topic, "", row_label or "")
+            return _classify_ghg(row_label or "", wide, topic, "", row_label or "")
         return _classify_ghg(near, wide, topic, before)
     scope, method, _ = detect_scope(near or wide)
     for m in metrics():
@@ -163,7 +170,10 @@ def classify(*, unit_normalized: str | None, metric: str | None, sentence: str, 
     return Classification.none()
 
 
-def _classify_ghg(near: str, wide: str, topic: str, before: str = "") -> Classification:
+_LEADING_NUMBER = re.compile(r"\s*(\d{1,2})[.)]\s+[A-Z]")
+
+
+def _classify_ghg(near: str, wide: str, topic: str, before: str = "", row_label: str = "") -> Classification:
     scope, method, category = detect_scope(near)
     if scope is None and before:
         scope, method, category = detect_scope(before, nearest_end=True)
@@ -176,6 +186,9 @@ def _classify_ghg(near: str, wide: str, topic: str, before: str = "") -> Classif
     if re.search(r"(?i:methane|\bch4\b)", near or wide):
         return Classification("methane_emissions", scope, None, by_code["methane_emissions"].gri)
     if scope is not None:
+        numbered = _LEADING_NUMBER.match(row_label)
+        if scope == "3" and category is None and numbered and 1 <= int(numbered.group(1)) <= 15:
+            category = int(numbered.group(1))  # "6. Business travel" in a Scope 3 table
         if scope == "3" and category is None:
             for m in metrics():
                 if m.scope3_category and m.phrases and m.phrases.search(near or wide):

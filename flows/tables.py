@@ -128,10 +128,39 @@ def _unit_phrase(s: str, offset: int, whole: bool) -> UnitSpec | None:
     return UnitSpec(code, kind, factor, offset + start, offset + end)
 
 
+_PER_LABEL = re.compile(r"(?i:\s*(?:/|\bper\b)\s*(?:(?:US)?\$|€|£)?\s*(?:1\s*)?(?:(million|mn|m|thousand|k|billion|bn)\s+)?"
+                        r"(revenue|sales|employee|employees|fte|tonnes?|t|m2|m²|sqm|square (?:metres?|meters?)|mwh|kwh|gj|"
+                        r"unit|product|barrel|boe|passenger[- ]km|km|customer|patient|person|capita)(?=[a-z]?\b))")
+_PER_CODES = {"employees": "employee", "fte": "employee", "tonne": "t", "tonnes": "t", "m²": "m2", "sqm": "m2",
+              "mwh": "MWh", "kwh": "kWh", "gj": "GJ", "boe": "boe", "capita": "person", "sales": "revenue"}
+
+
 def unit_in_label(label: str, offset: int = 0, *, whole: bool = False) -> UnitSpec | None:
-    """The unit a label names: after "Unit:" or "in", in parentheses, at its end, or (whole) as all of it."""
+    """The unit a label names: after "Unit:" or "in", in parentheses, at its end, or (whole) as all of it.
+
+    An intensity keeps its denominator: "tCO2e/ $1 million revenue" -> tCO2e/revenue.
+    """
     if not label.strip():
         return None
+    spec = _unit_in_label(label, offset, whole=whole)
+    if spec is None and not whole:  # "... location-based tCO2e/ $1 million revenue": a unit before a "per"
+        for m in list(_CASED_TOKEN.finditer(label)) + list(_UNIT_TOKEN.finditer(label)):
+            if _PER_LABEL.match(label, m.end()):
+                found = _unit_phrase(m.group(0), offset + m.start(), whole=True)
+                if found is not None and found.code is not None:
+                    spec = found
+                    break
+    if spec is None or spec.code is None or spec.kind == "money":
+        return spec
+    per = _PER_LABEL.match(label, spec.char_end - offset)
+    if per:
+        denominator = per.group(2).lower()
+        code = f"{spec.code}/{_PER_CODES.get(denominator, denominator.replace(' ', '-'))}"
+        return UnitSpec(code, spec.kind, spec.factor, spec.char_start, offset + per.end())
+    return spec
+
+
+def _unit_in_label(label: str, offset: int, *, whole: bool) -> UnitSpec | None:
     marker = _UNIT_MARKERS.search(label)
     if marker:
         spec = _unit_phrase(label[marker.end():], offset + marker.end(), whole=False)
@@ -311,6 +340,9 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
         if row_label and not values:
             group = row_label.rstrip(" :")  # a group row: "Scope 3" above its categories
             continue
+        if values and all(_parse_number(cell_text(r, c))[0] in _YEARS and header_year(cell_text(r, c)) is not None
+                          for c in values):
+            continue  # a row of years under the header ("In metric tons | 2021 | 2022"): a header, not data
         row_span = (min(s[0] for s in grid.rows[r] if s), max(s[1] for s in grid.rows[r] if s)) \
             if any(grid.rows[r]) else (table.char_start, table.char_start)
         sentence = " | ".join(cell_text(r, c) for c in range(n_cols) if cell_text(r, c))
@@ -385,7 +417,7 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
 
 
 def _is_year_column(header: str) -> bool:
-    return bool(re.fullmatch(r"\s*(?:FY\s?)?(?:19|20)\d\d(?:\s*[/–-]\s*\d{2,4})?\s*", header))
+    return bool(re.fullmatch(r"\s*(?:FY\s?)?(?:19|20)\d\d(?:\s*[/–-]\s*\d{2,4})?\s*", _FOOTNOTE_TAIL.sub("", header)))
 
 
 def _column_unit(grid: _Grid, c: int, header_rows: int, view: str) -> UnitSpec | None:
@@ -417,19 +449,21 @@ def _kind(unit: str | None) -> str | None:
     return _KIND_OF.get(unit.split("/")[0]) if unit else None
 
 
+_YEARS = frozenset(float(y) for y in range(1900, 2101))
 _GENERIC_HEADERS = frozenset("data value values amount amounts quantity figure figures result results total "
                              "actual actuals performance reported".split())
 
 
 def _metric(row_label: str | None, group: str | None, col_header: str | None, caption: str, is_change: bool) -> str | None:
     """Row label under its group, plus the column's group header when it is more than a year."""
-    label = row_label or ""
+    label = _FOOTNOTE_TAIL.sub("", row_label or "").strip()
     if group and (not label or re.match(r"(?i:total|of which|category|cat\.|\d|-|–|•|sub)", label) or len(label) < 25):
         label = f"{group} – {label}" if label else group
     column_group = col_header or ""
     for m in list(_YEAR_IN_HEADER.finditer(column_group))[::-1]:
         column_group = column_group[:m.start()] + column_group[m.end():]
-    column_group = re.sub(r"\s*/\s*$|^\s*/\s*", "", " ".join(column_group.split())).strip(" /–-")
+    column_group = re.sub(r"\s*/\s*$|^\s*/\s*|[*†‡§¶]+", "", " ".join(column_group.split())).strip(" /–-")
+    column_group = re.sub(r"^\((.*)\)$", r"\1", column_group).strip()
     if is_change:
         column_group = _CHANGE.sub("", column_group).strip(" /–-()%")
     if column_group.lower() in _GENERIC_HEADERS:

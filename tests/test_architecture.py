@@ -33,3 +33,18 @@ def test_code_version_covers_every_module_processing_reaches():
                  "flows.report_info", "flows.entity", "flows.validate", "schemas.vocabulary"):
         assert name in modules, name
     assert {"pandas", "pandera"} <= libraries and "flows.load" not in modules
+
+
+def test_vocabulary_tables_are_well_formed():
+    """Every row of every vocabulary has its header's fields (a regex with a comma must be quoted)."""
+    import csv
+    import re
+
+    for path in (ROOT / "schemas" / "vocab").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert all(len(row) == len(rows[0]) for row in rows), path.name
+        for row in csv.DictReader(open(path, encoding="utf-8", newline="")):
+            for column in ("phrases", "excludes", "unless"):
+                if row.get(column):
+                    re.compile(row[column])
