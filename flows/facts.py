@@ -171,8 +171,10 @@ def consolidate(figures: list[dict], document_id: str, reporting_entity: str | N
     """(facts, fact_mentions, findings, finding_figures) of one document's figure rows."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for f in sorted(figures, key=lambda f: f["char_start"]):
+        after = f.get("_after")
         f = dict(f, _year=_year(f.get("year")), _step=rounding_step(f["surface"], f["value"], f["value_normalized"]),
-                 _date=stated_date(f.get("sentence") or "", f["surface"]))
+                 _date=stated_date(f["surface"] + after, f["surface"]) if after is not None
+                 else stated_date(f.get("sentence") or "", f["surface"]))
         groups[_identity(f)].append(f)
     facts, mentions, findings, finding_figures = [], [], [], []
 

@@ -132,18 +132,22 @@ def detect_scope(words: str, nearest_end: bool = False) -> tuple[str | None, str
 
 def classify(*, unit_normalized: str | None, metric: str | None, sentence: str, surface: str,
              topic: str, row_label: str | None = None, col_label: str | None = None,
-             caption: str | None = None) -> Classification:
-    """The standard metric a figure states, its scope and Scope 2 method; None where unsure."""
+             caption: str | None = None, before: str | None = None, after: str | None = None) -> Classification:
+    """The standard metric a figure states, its scope and Scope 2 method; None where unsure.
+
+    before / after: the words of the figure's sentence just before and after it (else they are
+    looked up in the sentence, which is ambiguous when the sentence states the same figure twice).
+    """
     dim = dimension(unit_normalized)
     near = " ".join(x for x in (metric, row_label, col_label) if x)
-    before = ""
     if row_label or col_label:  # a table cell: its labels and the table's caption say what it is
+        before = ""
         wide = " ".join(x for x in (near, caption) if x)
     else:  # prose: the words around the figure in its sentence
-        at = sentence.find(surface)
-        at = at if at >= 0 else 0
-        before = sentence[max(0, at - 120):at]
-        wide = f"{near} {sentence[max(0, at - 100):at + len(surface) + 80]}"
+        if before is None or after is None:
+            at = max(0, sentence.find(surface))
+            before, after = sentence[max(0, at - 120):at], sentence[at + len(surface):at + len(surface) + 80]
+        wide = f"{near} {before[-100:]} {surface} {after}"
     if dim is None:
         return Classification.none()
     if dim == "ghg":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pandas as pd
@@ -24,6 +25,18 @@ from schemas.vocabulary import PROSE_KINDS
 
 # Blocks whose figures are extracted: prose, and tables (read as `|`-separated rows).
 EXTRACTED_KINDS = PROSE_KINDS | {"table"}
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?][\"”’)\]]*\s+(?=[A-Z\"“(])|\n\s*\n")
+
+
+def _clause_around(view: str, lo: int, hi: int, start: int, end: int) -> tuple[str, str]:
+    """The words of a figure's sentence before it (up to 120 characters) and after it (up to 80)."""
+    before = view[max(lo, start - 120):start]
+    cut = [m.end() for m in _SENTENCE_BREAK.finditer(before)]
+    after = view[end:min(hi, end + 80)]
+    stop = _SENTENCE_BREAK.search(after)
+    return before[cut[-1]:] if cut else before, after[:stop.start() + 1] if stop else after
 
 
 def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> dict[str, list[dict]]:
@@ -98,12 +111,15 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
             continue
         for f in extract_figures(view[p.char_start:p.char_end]):
             start, end = p.char_start + f.char_start, p.char_start + f.char_end
-            figure_rows.append(figure_row(start, end, f, section_id, paragraph_id))
+            row = figure_row(start, end, f, section_id, paragraph_id)
+            row["_before"], row["_after"] = _clause_around(view, p.char_start, p.char_end, start, end)
+            figure_rows.append(row)
     captions = {t["table_id"]: t["caption"] for t in table_rows}
     for row in figure_rows:
         found = classify(unit_normalized=row["unit_normalized"], metric=row["metric"], sentence=row["sentence"],
                          surface=row["surface"], topic=row["topic"], row_label=row["row_label"],
-                         col_label=row["col_label"], caption=captions.get(row["table_id"]))
+                         col_label=row["col_label"], caption=captions.get(row["table_id"]),
+                         before=row.get("_before"), after=row.get("_after"))
         row.update(metric_code=found.metric_code, scope=found.scope, scope2_method=found.scope2_method,
                    gri_code=found.gri_code)
     facts, fact_mentions, findings, finding_figures = consolidate(figure_rows, doc_id, info.reporting_entity)

@@ -330,6 +330,7 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
     caption_unit = unit_in_label(caption_text, caption[0]) if caption else None
     # the header over the row labels often names the whole table's unit: "Outstanding (EUR bn.)"
     stub_unit = _column_unit(grid, label_cols[0], header_rows, view) if label_cols else None
+    stub_target = bool(label_cols and _TARGET.search(header(label_cols[0])))  # a table of targets
     out: list[CellFigure] = []
     group: str | None = None
     for r in data:
@@ -399,7 +400,7 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
             unit_normalized, factor = (_conversion(unit) if unit else (None, 1.0))
             is_change = bool(_CHANGE.search(col_header or ""))
             year = None if is_change else (col_year if col_year is not None else row_year)
-            is_target = bool(_TARGET.search(col_header or "")) or row_target
+            is_target = bool(_TARGET.search(col_header or "")) or row_target or stub_target
             metric = _metric(row_label, group, col_header, caption_text, is_change)
             topic = _topic(metric, "", sentence, f"{caption_text} {sentence}", kind or "count")
             out.append(CellFigure(

@@ -1,0 +1,165 @@
+"""From mentions to facts: metric classification, consolidation, findings and citations, rule by rule,
+and on the shipped report."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.citations import find_citations
+from flows.facts import consolidate, rounding_step, values_agree
+from flows.metrics import classify
+from flows.parse import parse_text
+from flows.process import build_rows
+from flows.readers.text import read_text
+
+
+def _rows(text: str, entity: str = "Acme plc") -> dict[str, list[dict]]:
+    from flows.document import ReportInfo
+
+    doc = read_text("r.txt", "0" * 64, text)
+    return build_rows(doc, "run-1", ReportInfo(reporting_entity=entity, origin={"reporting_entity": "sidecar"}))
+
+
+@pytest.mark.parametrize("sentence, surface, unit, code, scope, method", [
+    ("Our Scope 1 emissions were 1,200 tCO2e in 2023.", "1,200 tCO2e", "tCO2e", "ghg_scope1", "1", None),
+    ("Scope 2 (market-based) emissions were 500 tCO2e.", "500 tCO2e", "tCO2e", "ghg_scope2_market", "2", "market"),
+    ("Scope 2 emissions, location-based, were 700 tCO2e.", "700 tCO2e", "tCO2e", "ghg_scope2_location", "2", "location"),
+    ("Scope 2 emissions were 600 tCO2e.", "600 tCO2e", "tCO2e", "ghg_scope2", "2", None),
+    ("Scope 1 and 2 emissions were 58 million tonnes.", "58 million tonnes", "tCO2e", "ghg_scope1_2", "1+2", None),
+    ("Business travel (Scope 3) emitted 9,000 tCO2e.", "9,000 tCO2e", "tCO2e", "ghg_scope3_cat06", "3", None),
+    ("Water withdrawal was 1.2 million m3.", "1.2 million m3", "m3", "water_withdrawal", None, None),
+    ("We donated RMB399 million to charity.", "RMB399 million", "CNY", "community_investment", None, None),
+    ("Women were 42% of our workforce.", "42%", "%", "women_share", None, None),
+    ("Revenue grew 20% in 2023.", "20%", "%", None, None, None),               # not a share
+    ("We reached 1,000 villages.", "1,000", "count", None, None, None),         # unclassified stays null
+    ("Helped suppliers reduce emissions by 5 MtCO2e.", "5 MtCO2e", "tCO2e", "ghg_reduction", None, None),
+])
+def test_metric_classification(sentence, surface, unit, code, scope, method):
+    found = classify(unit_normalized=unit, metric=None, sentence=sentence, surface=surface,
+                     topic="emissions_reduction" if "reduce" in sentence else "other")
+    assert (found.metric_code, found.scope, found.scope2_method) == (code, scope, method)
+    assert (found.gri_code or "").startswith("GRI 305") == (code or "").startswith("ghg")
+
+
+def test_rounding_step_and_values_that_agree():
+    assert rounding_step("2.6 million MWh", 2.6e6, 2.6e9) == pytest.approx(1e8)
+    assert rounding_step("2,596,498 MWh", 2_596_498, 2_596_498_000) == pytest.approx(1000)
+    mwh, gj = 2_596_498_000.0, 9_347_393 * 277.7777777778
+    assert values_agree(mwh, 1000, gj, 277.78)  # a table's MWh and a footnote's GJ
+    assert not values_agree(1200.0, 1, 1250.0, 1)
+
+
+def test_repeated_mentions_in_other_units_are_one_fact():
+    rows = _rows("Energy\n\nWe consumed 2,596,498 MWh of energy in 2023.\n\n"
+                 "In 2023 our energy consumption (9,347,393 GJ) came mostly from the grid.\n")
+    (fact,) = [f for f in rows["facts"] if f["metric_code"] == "energy_consumption"]
+    assert fact["n_mentions"] == 2 and fact["year"] == 2023 and fact["unit_normalized"] == "kWh"
+
+
+@pytest.mark.parametrize("text", [
+    "We reached 1,000 villages in 2023. We trained 1,000 people in 2023.",          # villages vs people
+    "We aim to cut emissions by 30% by 2030. In 2023 Scope 1 emissions fell 30%.",   # a target vs an achievement
+    "Scope 2 (market-based) was 500 tCO2e in 2023 and Scope 2 (location-based) was 500 tCO2e in 2023.",
+])
+def test_different_things_that_share_a_number_never_merge(text):
+    rows = _rows(f"Report\n\n{text}\n")
+    assert all(f["n_mentions"] == 1 for f in rows["facts"]), [(f["metric"], f["n_mentions"]) for f in rows["facts"]]
+
+
+def _kinds(rows):
+    return sorted(f["kind"] for f in rows["findings"] if f["kind"] != "schema_warning")
+
+
+def test_restated_period_fires_for_one_value_stated_for_two_dates_only():
+    assert _kinds(_rows("Shop\n\nWe listed 2 billion items as of March 30, 2023. "
+                        "Buyers saw 2 billion items as of March 31, 2023.\n")) == ["restated_period"]
+    assert _kinds(_rows("Shop\n\nWe listed 2 billion items as of March 31, 2023. "
+                        "Buyers saw 2 billion items as of March 31, 2023.\n")) == []
+
+
+def test_conflicting_values_for_the_same_metric_and_year():
+    rows = _rows("Emissions\n\nIn 2023 our Scope 1 emissions were 1,200 tCO2e.\n\n"
+                 "Scope 1 emissions in 2023 totalled 1,450 tCO2e.\n")
+    assert _kinds(rows) == ["conflicting_values"]
+    (finding,) = [f for f in rows["findings"] if f["kind"] == "conflicting_values"]
+    assert "1,200" in finding["message"] and "1,450" in finding["message"] and "offset" in finding["message"]
+
+
+def test_implausible_magnitude_and_its_exceptions():
+    assert _kinds(_rows("Climate\n\nIn 2023 our Scope 1 emissions were 21,409.4 MtCO2e.\n")) == ["implausible_magnitude"]
+    assert _kinds(_rows("Climate\n\nIn 2023 our Scope 1 emissions were 21.4 MtCO2e.\n")) == []
+    # a national figure is not one company's: "China's national emissions"
+    assert _kinds(_rows("Climate\n\nChina's national emissions were 11,400 MtCO2e in 2022.\n")) == []
+
+
+def test_parts_that_do_not_add_up_to_their_stated_whole():
+    table = ("GHG emissions (tCO2e)\n\nScope | 2023\nScope 1 | 1,200\nScope 2 (market-based) | 500\n"
+             "Scope 1 and 2 (market-based) | {total}\n")
+    assert _kinds(_rows(table.format(total="1,700"))) == []
+    assert _kinds(_rows(table.format(total="2,700"))) == ["inconsistent_parts"]
+    assert "inconsistent_parts" in _kinds(_rows(table.format(total="1,000")))  # a part larger than its whole
+
+
+def test_citations_of_every_kind_resolve_to_their_entries():
+    text = ("Report\n\nWe gave RMB 5 million (Acme, 2023d). See (Chapter 1.3) and (source 2) and the data "
+            "(datasource: <https://example.org/data>). Emissions fell [A].\n[A] Excludes divestments.\n\n"
+            "References:\n1. Smith (2021) Water.\n2. Jones (2022) Carbon.\n- Acme. (2023d). Annual report.\n")
+    parsed = parse_text(text)
+    found = {c.kind: c for c in find_citations(text, parsed.paragraphs)}
+    assert set(found) == {"author_year", "cross_reference", "numbered_source", "url", "footnote"}
+    assert found["author_year"].resolved_reference.startswith("Acme. (2023d)")
+    assert found["numbered_source"].resolved_reference == "Jones (2022) Carbon."
+    assert found["footnote"].resolved_reference == "Excludes divestments."
+    assert found["url"].target == "https://example.org/data"
+    for c in found.values():
+        assert text[c.char_start:c.char_end] == c.surface
+        if c.resolved_char_start is not None:
+            assert text[c.resolved_char_start:c.resolved_char_end] == c.resolved_reference
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from flows.process import process_sources
+    from flows.read import source_file
+    from tests.conftest import SHIPPED_REPORT
+
+    (doc,) = process_sources([source_file(SHIPPED_REPORT.name, SHIPPED_REPORT.read_bytes(), 10**8)], "t")
+    return doc.tables
+
+
+def _fact_of(tables, surface):
+    figures, mentions, facts = tables["figures"], tables["fact_mentions"], tables["facts"]
+    ids = set(mentions[mentions["figure_id"].isin(figures.loc[figures["surface"] == surface, "figure_id"])]["fact_id"])
+    return facts[facts["fact_id"].isin(ids)]
+
+
+def test_shipped_report_donation_is_one_fact_with_three_mentions(shipped):
+    facts = _fact_of(shipped, "RMB399 million")
+    assert len(facts) == 1 and facts.iloc[0]["n_mentions"] == 3 and facts.iloc[0]["metric_code"] == "community_investment"
+
+
+def test_shipped_report_70_million_and_2_billion_are_restated_periods(shipped):
+    findings, links = shipped["findings"], shipped["finding_figures"]
+    for surface, n in (("70 million", 4), ("2 billion", 2)):
+        (fact,) = _fact_of(shipped, surface).itertuples()
+        assert fact.n_mentions == n
+        assert "restated_period" in set(findings.loc[findings["fact_id"] == fact.fact_id, "kind"])
+
+
+@pytest.mark.parametrize("surface", ["21,409.4 MtCO2e", "8,067.9 MtCO2e", "1,175.8 MtCO2e"])
+def test_shipped_report_implausible_emissions_are_flagged(shipped, surface):
+    findings, links, figures = shipped["findings"], shipped["finding_figures"], shipped["figures"]
+    ids = set(figures.loc[figures["surface"] == surface, "figure_id"])
+    flagged = findings[findings["finding_id"].isin(links.loc[links["figure_id"].isin(ids), "finding_id"])]
+    assert "implausible_magnitude" in set(flagged["kind"])
+    assert "1e+09" in flagged.loc[flagged["kind"] == "implausible_magnitude", "message"].iloc[0]
+
+
+def test_shipped_report_mentions_agree_and_ghg_facts_carry_gri_305(shipped):
+    figures, mentions, facts = shipped["figures"], shipped["fact_mentions"], shipped["facts"]
+    joined = mentions.merge(figures, on="figure_id").merge(facts, on="fact_id", suffixes=("", "_fact"))
+    assert (joined["unit_normalized"] == joined["unit_normalized_fact"]).all()
+    spread = joined.groupby("fact_id")["value_normalized"].agg(lambda v: (v.max() - v.min()) / max(abs(v.max()), 1))
+    assert (spread <= 0.01).all()
+    ghg = facts[facts["metric_code"].fillna("").str.startswith("ghg")]
+    assert len(ghg) >= 3 and ghg["gri_code"].str.contains("GRI 305").all()
