@@ -230,7 +230,8 @@ def consolidate(figures: list[dict], document_id: str, reporting_entity: str | N
                              "document_id": document_id} for f in cluster)
             periods = {f["_date"] or f["_year"] for f in cluster if (f["_date"] or f["_year"]) is not None}
             dated = {f["_date"] for f in cluster if f["_date"]}
-            if len({f["_year"] for f in cluster if f["_year"] is not None}) > 1 or len(dated) > 1:
+            if (len({f["_year"] for f in cluster if f["_year"] is not None}) > 1 or len(dated) > 1) \
+                    and _distinctive(cluster):
                 by_period = defaultdict(list)
                 for f in cluster:
                     by_period[f["_date"] or f["_year"]].append(f)
@@ -242,12 +243,13 @@ def consolidate(figures: list[dict], document_id: str, reporting_entity: str | N
                             cluster, fact_id)
             if code and not fact["is_target"]:
                 by_code[(fact["entity"], code, fact["scope2_method"], year)].append((fact, cluster))
-        if key[1] and len(group_facts) > 1 and group_facts[0][0]["metric_code"]:
+        if key[1] and len(group_facts) > 1 and group_facts[0][0]["metric_code"] and key[2] != "percent":
             by_year = defaultdict(list)
             for fact, cluster in group_facts:
                 if fact["year"] is not None:
                     by_year[fact["year"]].append((fact, cluster))
             for year, stated in by_year.items():
+                stated = _same_label(stated)
                 if len(stated) > 1:
                     desc = "; ".join(f"{fact['value']:,.6g} {fact['unit'] or ''} at {_where(cluster[0])}".replace("  ", " ")
                                      for fact, cluster in stated)
@@ -259,6 +261,33 @@ def consolidate(figures: list[dict], document_id: str, reporting_entity: str | N
         _check_magnitude(fact, [f for f in figures if f["figure_id"] == fact["first_figure_id"]], add_finding)
     _check_parts(by_code, add_finding)
     return facts, mentions, findings, finding_figures
+
+
+def _distinctive(cluster: list[dict]) -> bool:
+    """Whether one value stated for several periods says something: not a table's time series
+    repeating a value across its year columns (100% renewable every year), and not a small count
+    (four pillars, 11 recommendations), which repeats by chance."""
+    tables = {f.get("table_id") for f in cluster}
+    if len(tables) == 1 and None not in tables:
+        return False
+    first = cluster[0]
+    return not (first["unit_normalized"] in ("count", "number", None) and abs(first["value"]) < 100)
+
+
+def _label(f: dict) -> frozenset[str]:
+    return _words(f.get("row_label") or f.get("metric"))
+
+
+def _same_label(stated: list[tuple[dict, list[dict]]]) -> list[tuple[dict, list[dict]]]:
+    """The facts whose own words say the same thing (half their label words shared): one metric
+    code covers different things ("women in the workforce" and "women in management")."""
+    first = _label(stated[0][1][0])
+    alike = [stated[0]]
+    for fact, cluster in stated[1:]:
+        words = _label(cluster[0])
+        if not first or not words or len(first & words) >= 0.5 * len(first | words):  # no words: the code decides
+            alike.append((fact, cluster))
+    return alike
 
 
 def _fact_key(reporting_entity: str | None, f: dict, year: int | None) -> str | None:
@@ -319,6 +348,9 @@ def _check_parts(by_code: dict[tuple, list], add_finding) -> None:
             for whole, whole_cluster in by.get(whole_code, []):
                 for part_code in part_codes:
                     for part, part_cluster in by.get(part_code, []):
+                        if None not in (part["scope2_method"], whole["scope2_method"]) \
+                                and part["scope2_method"] != whole["scope2_method"]:
+                            continue  # location-based Scope 2 is no part of a market-based total
                         if value(part) > value(whole) + (step(part_cluster) + step(whole_cluster)) / 2 + 1e-4 * value(whole):
                             add_finding("inconsistent_parts", "error",
                                         f"{part['metric']} ({value(part):,.6g} {part['unit_normalized']} at "

@@ -96,8 +96,8 @@ def dimension(unit_normalized: str | None) -> str | None:
         kind = "duration"
     if kind is None and base in ("number", "times", "fraction"):
         kind = "ratio"
-    if per and kind in ("ghg", "energy", "water", "mass"):
-        return f"{kind}_intensity"
+    if per and kind in ("ghg", "energy", "water", "mass") and per not in ("year", "month", "day", "hour"):
+        return f"{kind}_intensity"  # per tonne, per employee, per revenue: an intensity; per year is a rate
     return kind
 
 

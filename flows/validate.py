@@ -107,18 +107,24 @@ def warning_findings(table_name: str, df: pd.DataFrame, run_id: str) -> tuple[li
     for check in schema.checks:
         if not getattr(check, "raise_warning", False):
             continue
-        passed = check(df).check_output
-        for row in df[~passed.astype(bool)].itertuples(index=False):
-            page = f"page {int(row.page_number)}, " if pd.notna(row.page_number) else ""
-            finding_id = f"{row.document_id}:schema_warning:" + hashlib.sha256(
-                f"{check.name}\x1f{row.figure_id}".encode()).hexdigest()[:12]
+        failed = df[~check(df).check_output.astype(bool)]
+        # one finding per table (or paragraph) and check, naming its figures: not one per cell
+        for (document_id, place), group in failed.groupby(
+                ["document_id", failed["table_id"].fillna(failed["paragraph_id"])], sort=False):
+            first = group.iloc[0]
+            page = f"page {int(first.page_number)}, " if pd.notna(first.page_number) else ""
+            where = "table" if pd.notna(first.table_id) else "paragraph"
+            examples = ", ".join(f"'{s}'" for s in group["surface"].head(5))
+            finding_id = f"{document_id}:schema_warning:" + hashlib.sha256(f"{check.name}\x1f{place}".encode()).hexdigest()[:12]
             findings.append({
-                "finding_id": finding_id, "document_id": row.document_id, "kind": "schema_warning",
+                "finding_id": finding_id, "document_id": document_id, "kind": "schema_warning",
                 "severity": "info", "fact_id": None, "run_id": run_id,
-                "message": f"'{row.surface}' ({page}offset {row.char_start:,}) fails a warning check of the figures "
-                           f"model: {check.description}."})
-            links.append({"finding_figure_id": f"{finding_id}|{row.figure_id}", "finding_id": finding_id,
-                          "figure_id": row.figure_id, "document_id": row.document_id, "run_id": run_id})
+                "message": f"{len(group)} figure(s) of the {where} at {page}offset {first.char_start:,} ({examples}"
+                           f"{', ...' if len(group) > 5 else ''}) fail a warning check of the figures model: "
+                           f"{check.description}."})
+            links += [{"finding_figure_id": f"{finding_id}|{figure_id}", "finding_id": finding_id,
+                       "figure_id": figure_id, "document_id": document_id, "run_id": run_id}
+                      for figure_id in group["figure_id"]]
     return findings, links
 
 
