@@ -270,11 +270,11 @@ def cmd_prune(args: argparse.Namespace) -> int:
     import shutil
 
     from flows import load
-    from flows.read import list_reports
+    from flows.read import list_reports, source_path_of
 
     if not args.raw.is_dir():
         raise UsageError(f"{args.raw}: no such directory; pass the --raw folder your runs read")
-    present = {p.relative_to(args.raw).as_posix() for p in list_reports(args.raw)}
+    present = {source_path_of(p, args.raw) for p in list_reports(args.raw)}
     con = load.connect(args.warehouse, read_only=args.dry_run)
     try:
         n_documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]

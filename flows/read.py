@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,10 @@ class TooLarge(ReportError):
     check = "too_large"
 
 
+class BadFileName(ReportError):
+    check = "bad_file_name"
+
+
 @dataclass(frozen=True)
 class Report:
     """A decoded report and the facts that identify it."""
@@ -63,6 +68,12 @@ def list_reports(raw_dir: Path) -> list[Path]:
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
     ]
     return sorted(files, key=lambda p: p.as_posix())
+
+
+def source_path_of(path: Path, raw_dir: Path) -> str:
+    """path relative to raw_dir, as `source_path` stores it. Bytes of a name that are not UTF-8
+    are shown escaped (``zz\\xff.txt``): the name is stored, printed and compared as that text."""
+    return os.fsencode(path.relative_to(raw_dir).as_posix()).decode("utf-8", "backslashreplace")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -132,13 +143,18 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -
     seen: dict[str, str] = {}  # sha256 -> source_path
     loaded_as = {sha: path for path, (_, sha) in known.items()}
     paths = list_reports(raw_dir)
-    present = {p.relative_to(raw_dir).as_posix() for p in paths}
+    present = {source_path_of(p, raw_dir) for p in paths}
     for sha, path in loaded_as.items():
         if path in present:
             seen[sha] = path  # this content stays under the name it was loaded with
     for path in paths:
-        source_path = path.relative_to(raw_dir).as_posix()
+        source_path = source_path_of(path, raw_dir)
         scan.files.append(source_path)
+        if source_path != path.relative_to(raw_dir).as_posix():
+            scan.rejected.append(BadFileName(
+                source_path, "the file name is not valid UTF-8 (its odd bytes are shown escaped); "
+                             "rename the file to a UTF-8 name"))
+            continue
         try:
             size = path.stat().st_size
             if size > max_bytes:  # decided before reading a huge file into memory

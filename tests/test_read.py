@@ -66,3 +66,16 @@ def test_a_duplicate_names_the_document_it_duplicates(tmp_path):
     scan = scan_raw(tmp_path, {}, 10**6)
     (dup,) = scan.rejected
     assert dup.document_id == scan.reports[0].document_id
+
+
+def test_a_file_name_that_is_not_utf8_is_rejected_with_its_name_escaped(tmp_path):
+    (tmp_path / "a.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
+    with open(bytes(tmp_path) + b"/zz\xff.txt", "wb") as fh:
+        fh.write(b"Sub header: B\nText 2.\n")
+    scan = scan_raw(tmp_path, {}, 10**6)
+    assert [r.source_path for r in scan.reports] == ["a.txt"]
+    ((source_path, check, reason),) = [(e.source_path, e.check, e.reason) for e in scan.rejected]
+    assert (source_path, check) == ("zz\\xff.txt", "bad_file_name")
+    assert "not valid UTF-8" in reason and "rename" in reason
+    assert source_path.encode("utf-8")  # storable: no lone surrogates
+    assert sorted(scan.files) == ["a.txt", "zz\\xff.txt"]
