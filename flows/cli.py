@@ -32,6 +32,12 @@ def _add_raw(p: argparse.ArgumentParser) -> None:
                    help=f"folder of report files (default: {DEFAULTS.raw_dir}; or ESG_RAW_DIR)")
 
 
+def _add_follow_links(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--follow-links", action="store_true",
+                   help="follow links in raw/ that lead out of it, and links to folders (default: such "
+                        "links are rejected with a reason)")
+
+
 def _add_task_runner(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task-runner", choices=TASK_RUNNERS, default=DEFAULTS.task_runner,
                    help="where batches of documents are processed: a local process pool, a thread "
@@ -58,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warehouse(run)
     run.add_argument("--max-bytes", type=int, default=DEFAULTS.max_bytes, metavar="N",
                      help=f"reject files larger than N bytes (default: {DEFAULTS.max_bytes:,}; or ESG_MAX_BYTES)")
+    _add_follow_links(run)
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run holds the warehouse, wait up to SECONDS for it (default: 0)")
     _add_task_runner(run)
@@ -77,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="run every SECONDS instead of on a cron schedule")
     _add_raw(serve)
     _add_warehouse(serve)
+    _add_follow_links(serve)
     _add_task_runner(serve)
     serve.add_argument("--verbose", action="store_true", help="show Prefect's debug logs and full errors")
 
@@ -154,7 +162,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.pipeline import run_ingest
 
     settings = replace(DEFAULTS, raw_dir=args.raw, warehouse=args.warehouse, max_bytes=args.max_bytes,
-                       task_runner=args.task_runner, dask_address=args.dask_address)
+                       follow_links=args.follow_links, task_runner=args.task_runner,
+                       dask_address=args.dask_address)
     summary = run_ingest(settings, wait_seconds=args.wait, show_progress=True, api=api)
     print(render_summary(summary, args.raw))
     return 0
@@ -270,11 +279,11 @@ def cmd_prune(args: argparse.Namespace) -> int:
     import shutil
 
     from flows import load
-    from flows.read import list_reports, source_path_of
+    from flows.read import list_reports
 
     if not args.raw.is_dir():
         raise UsageError(f"{args.raw}: no such directory; pass the --raw folder your runs read")
-    present = {source_path_of(p, args.raw) for p in list_reports(args.raw)}
+    present = set(list_reports(args.raw).names)
     con = load.connect(args.warehouse, read_only=args.dry_run)
     try:
         n_documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -308,7 +317,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
     settings = replace(DEFAULTS, raw_dir=args.raw, warehouse=args.warehouse, cron=args.cron,
-                       task_runner=args.task_runner, dask_address=args.dask_address)
+                       follow_links=args.follow_links, task_runner=args.task_runner,
+                       dask_address=args.dask_address)
     serve_ingest(settings, interval=args.interval, say=print)
     return 0
 
@@ -345,11 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from flows.deploy import ServeError
+    from flows.listing import RawDirError
     from flows.load import WarehouseError
 
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, WarehouseError, ServeError, FileNotFoundError) as err:
+    except (UsageError, WarehouseError, ServeError, RawDirError, FileNotFoundError) as err:
         print(f"esg {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -52,9 +52,10 @@ class ProcessedBatch:
 
 
 @task(name="scan-raw", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -> Scan:
+def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int,
+                  follow_links: bool = False) -> Scan:
     """Read raw/ and decide what is unchanged before anything fans out (retried: it is I/O)."""
-    return scan_raw(raw_dir, known, max_bytes)
+    return scan_raw(raw_dir, known, max_bytes, follow_links=follow_links)
 
 
 @task(name="process-batch", retries=0, cache_policy=NO_CACHE)
@@ -145,10 +146,12 @@ def ingest_reports(
     wait_seconds: float = 0.0,
     show_progress: bool = False,
     cache: bool = True,
+    follow_links: bool = False,
 ) -> dict:
     """Load every report in raw_dir into the warehouse; unchanged files are skipped.
 
-    With cache, processed batches are cached by content in cache/ next to the warehouse.
+    With cache, processed batches are cached by content in cache/ next to the warehouse. Links
+    in raw_dir that lead out of it are rejected unless follow_links.
     """
     clock = time.perf_counter
     started = clock()
@@ -168,7 +171,7 @@ def ingest_reports(
     workers: set[str] = set()
     try:
         load.start_run(con, run_id, str(raw_dir))
-        scan = scan_raw_task(Path(raw_dir), load.known_documents(con, CODE_VERSION), max_bytes)
+        scan = scan_raw_task(Path(raw_dir), load.known_documents(con, CODE_VERSION), max_bytes, follow_links)
         seconds["scan"] = clock() - started
         counts["files"], counts["skipped"] = len(scan.files), len(scan.unchanged)
         counts["missing"] = len(load.missing_documents(con, set(scan.files)))
@@ -242,5 +245,5 @@ def run_ingest(settings: Settings, *, wait_seconds: float = 0.0, show_progress: 
         summary = ingest_reports.with_options(task_runner=runner)(
             raw_dir=settings.raw_dir, warehouse=settings.warehouse, max_bytes=settings.max_bytes,
             batch_size=settings.batch_size, wait_seconds=wait_seconds, show_progress=show_progress,
-            cache=settings.cache_results)
+            cache=settings.cache_results, follow_links=settings.follow_links)
     return {**summary, "task_runner": settings.task_runner}

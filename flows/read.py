@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows import listing
+
 REPORT_SUFFIXES = (".txt", ".md", ".text")
 
 
@@ -38,10 +40,6 @@ class TooLarge(ReportError):
     check = "too_large"
 
 
-class BadFileName(ReportError):
-    check = "bad_file_name"
-
-
 @dataclass(frozen=True)
 class Report:
     """A decoded report and the facts that identify it."""
@@ -60,20 +58,10 @@ def document_id_for(sha256: str) -> str:
     return sha256[:16]
 
 
-def list_reports(raw_dir: Path) -> list[Path]:
-    """Every report file under raw_dir (recursively), hidden files skipped, in a stable order."""
-    files = [
-        p
-        for p in raw_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
-    ]
-    return sorted(files, key=lambda p: p.as_posix())
-
-
-def source_path_of(path: Path, raw_dir: Path) -> str:
-    """path relative to raw_dir, as `source_path` stores it. Bytes of a name that are not UTF-8
-    are shown escaped (``zz\\xff.txt``): the name is stored, printed and compared as that text."""
-    return os.fsencode(path.relative_to(raw_dir).as_posix()).decode("utf-8", "backslashreplace")
+def list_reports(raw_dir: Path, *, follow_links: bool = False) -> listing.Listing:
+    """Every report file under raw_dir (recursively), hidden files skipped, in a stable order,
+    and every name that cannot be one with why (see flows/listing.py)."""
+    return listing.list_raw(raw_dir, follow_links=follow_links)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -129,12 +117,14 @@ class DuplicateReport(ReportError):
     check = "duplicate_content"
 
 
-def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -> Scan:
+def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int, *,
+             follow_links: bool = False) -> Scan:
     """Read every file in raw_dir and sort it: unchanged (skip), to process, or rejected.
 
     known maps source_path -> (document_id, sha256) of what the warehouse holds. Two files with
     the same content load once, under the path the warehouse already has for that content (else
-    the first in name order); the other is rejected as a duplicate naming it.
+    the first in name order); the other is rejected as a duplicate naming it. Links that leave
+    raw_dir are rejected unless follow_links (flows/listing.py).
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -142,25 +132,22 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str]], max_bytes: int) -
     scan = Scan(files=[], unchanged=[], reports=[], rejected=[])
     seen: dict[str, str] = {}  # sha256 -> source_path
     loaded_as = {sha: path for path, (_, sha) in known.items()}
-    paths = list_reports(raw_dir)
-    present = {source_path_of(p, raw_dir) for p in paths}
+    found = list_reports(raw_dir, follow_links=follow_links)
+    scan.files = found.names
+    scan.rejected.extend(found.rejected)
+    present = set(scan.files)
     for sha, path in loaded_as.items():
         if path in present:
             seen[sha] = path  # this content stays under the name it was loaded with
-    for path in paths:
-        source_path = source_path_of(path, raw_dir)
-        scan.files.append(source_path)
-        if source_path != path.relative_to(raw_dir).as_posix():
-            scan.rejected.append(BadFileName(
-                source_path, "the file name is not valid UTF-8 (its odd bytes are shown escaped); "
-                             "rename the file to a UTF-8 name"))
-            continue
+    for raw_file in found.files:
+        source_path = raw_file.source_path
         try:
-            size = path.stat().st_size
-            if size > max_bytes:  # decided before reading a huge file into memory
-                raise _too_large(source_path, size, max_bytes)
-            data = path.read_bytes()
-        except ReportError as err:
+            with listing.open_report(raw_file) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > max_bytes:  # decided before reading a huge file into memory
+                    raise _too_large(source_path, size, max_bytes)
+                data = fh.read()
+        except (ReportError, listing.ReportError) as err:
             scan.rejected.append(err)
             continue
         except OSError as err:

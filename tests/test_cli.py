@@ -176,3 +176,18 @@ def test_dask_address_needs_the_dask_runner(tmp_path):
     (tmp_path / "raw").mkdir()
     result = esg("run", "--dask-address", "tcp://127.0.0.1:8786", cwd=tmp_path)
     assert result.returncode == 1 and "--dask-address needs --task-runner dask" in result.stderr
+
+
+def test_a_link_out_of_raw_is_rejected_unless_follow_links(tmp_path, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg
+
+    (tmp_path / "raw").mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Sub header: S\nWe hid 42 tonnes.\n", encoding="utf-8")
+    (tmp_path / "raw" / "p.txt").symlink_to(secret)
+    env = esg_env(prefect_api_url)
+    code, out, err = finish(start_esg("run", cwd=tmp_path, env=env))
+    assert "0 loaded, 0 unchanged, 1 rejected" in out, err
+    assert f"rejected raw/p.txt: a link to {secret}, outside raw/" in out
+    code, out, err = finish(start_esg("run", "--follow-links", cwd=tmp_path, env=env))
+    assert code == 0 and "1 loaded, 0 unchanged, 0 rejected" in out, err
