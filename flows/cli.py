@@ -170,19 +170,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def render_summary(s: dict, raw_dir: Path) -> str:
-    from flows import load
-
-    con = load.connect(Path(s["warehouse"]), read_only=True)
-    try:
-        totals = load.table_counts(con)
-        rejected = con.execute(
-            "SELECT source_path, reason FROM rejections WHERE run_id = ? AND table_name = 'documents' "
-            "ORDER BY source_path LIMIT 5", [s["run_id"]]).fetchall()
-        row_rejections = con.execute(
-            "SELECT count(*) FROM rejections WHERE run_id = ? AND table_name <> 'documents'", [s["run_id"]]
-        ).fetchone()[0]
-    finally:
-        con.close()
+    """The run's summary, from what the run returned: the warehouse is not opened again (another
+    run may hold it by now)."""
+    totals, rejected, row_rejections = s["totals"], s["rejected_files"], s["row_rejections"]
     lines = [
         f"esg run: {s['files']} file(s) in {raw_dir}/ - {s['loaded']} loaded, {s['skipped']} unchanged, "
         f"{s['rejected']} rejected",

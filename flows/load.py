@@ -409,6 +409,21 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
+def run_report(con: duckdb.DuckDBPyConnection, run_id: str, n_files: int = 5) -> dict:
+    """What a run's summary shows beyond its own counts, read while the run still holds the
+    warehouse: the tables' totals, the first n_files rejected files (source_path, reason) and
+    the rows this run rejected by validation."""
+    return {
+        "totals": table_counts(con),
+        "rejected_files": [tuple(row) for row in con.execute(
+            "SELECT source_path, reason FROM rejections WHERE run_id = ? AND table_name = 'documents' "
+            "ORDER BY source_path LIMIT ?", [run_id, n_files]).fetchall()],
+        "row_rejections": con.execute(
+            "SELECT count(*) FROM rejections WHERE run_id = ? AND table_name <> 'documents'", [run_id]
+        ).fetchone()[0],
+    }
+
+
 def missing_documents(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[tuple[str, str, str]]:
     """(source_path, document_id, last_seen_run_id) of documents whose file is not in present."""
     rows = con.execute(

@@ -199,6 +199,7 @@ def ingest_reports(
                     counts[table] += written[table]
                 progress.step()
         load.finish_run(con, run_id, "completed", counts)
+        report = load.run_report(con, run_id)  # now: once released, another run may take the warehouse
     except BaseException as err:
         load.finish_run(con, run_id, "failed", counts, f"{type(err).__name__}: {err}")
         raise
@@ -208,7 +209,7 @@ def ingest_reports(
     logger.info(f"{counts['files']} file(s): {counts['loaded']} loaded, {counts['skipped']} unchanged, "
                 f"{counts['rejected']} rejected, {counts['missing']} gone from {raw_dir}; "
                 f"{counts['figures']} figures written to {warehouse}")
-    return {"run_id": run_id, "warehouse": str(warehouse), **counts, "workers": sorted(workers),
+    return {"run_id": run_id, "warehouse": str(warehouse), **counts, **report, "workers": sorted(workers),
             "seconds": seconds}
 
 

@@ -191,3 +191,33 @@ def test_a_link_out_of_raw_is_rejected_unless_follow_links(tmp_path, prefect_api
     assert f"rejected raw/p.txt: a link to {secret}, outside raw/" in out
     code, out, err = finish(start_esg("run", "--follow-links", cwd=tmp_path, env=env))
     assert code == 0 and "1 loaded, 0 unchanged, 0 rejected" in out, err
+
+
+def test_the_summary_needs_no_second_look_at_the_warehouse(tmp_path, prefect_harness):
+    """A run reports from what it knew while it held the warehouse: another run that takes the
+    warehouse the moment it is released (esg run --wait) cannot make a finished run exit 1."""
+    import subprocess
+    import textwrap
+
+    from flows.cli import render_summary
+    from flows.pipeline import ingest_reports
+    from tests.conftest import write_small_reports
+
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse" / "esg.duckdb"
+    raw.mkdir()
+    write_small_reports(raw, 2)
+    (raw / "empty.txt").write_bytes(b"")
+    summary = ingest_reports(raw_dir=raw, warehouse=warehouse)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, time
+        con = duckdb.connect({str(warehouse)!r}); print("locked", flush=True); time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"  # the next writer has it now
+        text = render_summary(summary, raw)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert f"3 file(s) in {raw}/ - 2 loaded, 0 unchanged, 1 rejected" in text
+    assert "warehouse now:  2 documents, 4 sections, 8 paragraphs, 14 figures, 1 rejections" in text
+    assert f"rejected {raw}/empty.txt: the file is empty" in text
