@@ -37,6 +37,34 @@ class WarehouseBusy(WarehouseError):
     """Another process holds the warehouse."""
 
 
+class WarehouseDamaged(WarehouseError):
+    """The warehouse file cannot be read back: truncated, overwritten or not a DuckDB file."""
+
+
+class DiskFull(WarehouseError):
+    """The disk holding the warehouse (or its cache) is full."""
+
+
+# What DuckDB says when the file itself is bad (truncated, a block overwritten, not DuckDB at all).
+_DAMAGE_SIGNS = ("could not read enough bytes", "corrupt", "checksum", "not a valid duckdb database",
+                 "invalid database file", "replaying wal")
+
+
+def warehouse_error(path: Path | str, err: BaseException) -> WarehouseError:
+    """A DuckDB (or OS) error met while using the warehouse, as a one-line WarehouseError that says
+    what happened and what to do: a full disk, a damaged file, or the error itself."""
+    text = str(err).strip()
+    line = text.splitlines()[0] if text else type(err).__name__
+    if "no space left on device" in text.lower() or getattr(err, "errno", None) == 28:
+        return DiskFull(f"{path}: no space left on the disk ({line}); free some space (or use --warehouse "
+                        "on another disk) and run again: documents loaded so far are kept")
+    if any(sign in text.lower() for sign in _DAMAGE_SIGNS):
+        return WarehouseDamaged(
+            f"{path}: the warehouse file is damaged ({line}); it is derived from raw/, so delete it "
+            "(or move it aside) and run `esg run` to rebuild it")
+    return WarehouseError(f"{path}: cannot use the warehouse: {line}")
+
+
 def _sql_type(dtype) -> str:
     name = str(dtype).lower()
     if "int" in name:
@@ -61,6 +89,34 @@ def table_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(columns) + "\n)"
 
 
+def process_command(pid: int, width: int = 80) -> str | None:
+    """The command line of process pid as a user would type it (`esg query select ...`), from
+    /proc; None where there is no /proc or the process is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    argv = [part.decode("utf-8", "backslashreplace") for part in raw.split(b"\0") if part]
+    for i, arg in enumerate(argv):  # `python .../bin/esg ...` or `python -m flows.cli ...` is esg
+        if Path(arg).name == "esg":
+            argv = ["esg", *argv[i + 1:]]
+            break
+        if arg == "-m" and argv[i + 1:i + 2] == ["flows.cli"]:
+            argv = ["esg", *argv[i + 2:]]
+            break
+    text = " ".join(" ".join(argv).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def lock_holder(message: str) -> str:
+    """Who holds the warehouse, from DuckDB's lock error: `PID 1234 (esg query select 1)`."""
+    found = re.search(r"PID (\d+)", message)
+    if not found:
+        return "another process"
+    command = process_command(int(found.group(1)))
+    return f"PID {found.group(1)}" + (f" ({command})" if command else "")
+
+
 def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             notify: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a file held by another process raises WarehouseBusy with what to do.
@@ -83,18 +139,16 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             message = str(err)
             if "lock" not in message.lower():
                 raise WarehouseError(f"{path}: cannot open the warehouse: {message.splitlines()[0]}") from None
-            pid = re.search(r"PID (\d+)", message)
-            holder = f" (PID {pid.group(1)})" if pid else ""
+            holder = lock_holder(message)
             if time.monotonic() < deadline:
                 if notify and not told:
-                    notify(f"{path} is in use by another process{holder}; waiting up to {wait_seconds:g} s")
+                    notify(f"{path} is in use by {holder}; waiting up to {wait_seconds:g} s")
                     told = True
                 time.sleep(0.5)
                 continue
             raise WarehouseBusy(
-                f"{path}: the warehouse is in use by another process{holder}, most likely another "
-                "`esg run`; wait for it to finish, " + ("" if read_only else "pass --wait SECONDS, ")
-                + "or use another --warehouse"
+                f"{path}: the warehouse is in use by {holder}; wait for it to finish, "
+                + ("" if read_only else "pass --wait SECONDS, ") + "or use another --warehouse"
             ) from None
         except duckdb.Error as err:
             raise WarehouseError(

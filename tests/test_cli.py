@@ -221,3 +221,91 @@ def test_the_summary_needs_no_second_look_at_the_warehouse(tmp_path, prefect_har
     assert f"3 file(s) in {raw}/ - 2 loaded, 0 unchanged, 1 rejected" in text
     assert "warehouse now:  2 documents, 4 sections, 8 paragraphs, 14 figures, 1 rejections" in text
     assert f"rejected {raw}/empty.txt: the file is empty" in text
+
+
+def test_query_cannot_write_into_the_spill_folder_even_when_it_exists(project):
+    spill = project / "warehouse" / "esg.duckdb.tmp"
+    spill.mkdir(exist_ok=True)
+    try:
+        for sql in (f"copy (select * from documents) to '{spill}/x.csv'", f"export database '{spill}'"):
+            result = esg("query", sql, cwd=project)
+            assert result.returncode == 1 and result.stdout == "", sql
+            assert result.stderr.count("\n") == 1 and "refused: queries are read-only" in result.stderr
+        assert list(spill.iterdir()) == []
+    finally:
+        shutil.rmtree(spill)
+
+
+def test_query_limits_rows_and_time_and_says_so(project):
+    table = esg("query", "select * from range(100)", "--max-rows", "3", cwd=project)
+    assert table.returncode == 0
+    assert table.stdout.splitlines()[2:] == ["0", "1", "2", "(3 rows shown: the result has more than 3 rows; "
+                                             "--max-rows N shows more, 0 all)"]
+    csv_out = esg("query", "select * from range(100)", "--max-rows", "3", "--format", "csv", cwd=project)
+    assert csv_out.stdout.splitlines() == ["range", "0", "1", "2"]  # the note goes to stderr, not into the data
+    assert "printed 3 rows: the result has more than 3 rows" in csv_out.stderr
+    everything = esg("query", "select * from range(20000)", "--max-rows", "0", "--format", "csv", cwd=project)
+    assert len(everything.stdout.splitlines()) == 20001 and everything.stderr == ""
+    slow = esg("query", "select count(*) from range(10000000000000)", "--timeout", "1", cwd=project)
+    assert slow.returncode == 1 and slow.stdout == ""
+    assert slow.stderr == ("esg query: error: the query was stopped after 1 s; allow it longer with "
+                           "--timeout SECONDS (0: no limit)\n")
+
+
+@pytest.mark.parametrize("sql, words", [
+    ("", "no SQL given"),
+    ("-- nothing", "no SQL statement in the query"),
+])
+def test_query_without_a_statement_says_so_in_one_line(project, sql, words):
+    result = esg("query", sql, cwd=project)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and words in result.stderr
+
+
+def test_ctrl_c_stops_a_query_with_one_line_and_exit_130(project):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "query", "select count(*) from range(10000000000000)"],
+                            cwd=project, env={k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal
+    _wait_until_it_holds(project / "warehouse" / "esg.duckdb")
+    time.sleep(0.5)  # into the query itself
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and out == ""
+    assert err == "esg query: interrupted (Ctrl-C); the query was stopped; nothing was changed\n"
+
+
+def _wait_until_it_holds(warehouse: Path, timeout: float = 60) -> None:
+    """Return once another process holds warehouse (a writer cannot open it)."""
+    import time
+
+    import duckdb
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            duckdb.connect(str(warehouse)).close()
+        except duckdb.IOException:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing took {warehouse} within {timeout} s")
+
+
+def test_a_run_blocked_by_a_long_query_names_it(tmp_path, project, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg
+
+    shutil.copytree(project / "raw", tmp_path / "raw")
+    shutil.copytree(project / "warehouse", tmp_path / "warehouse", ignore=shutil.ignore_patterns("exports"))
+    query = start_esg("query", "select count(*) from range(10000000000000)", cwd=tmp_path, env=esg_env())
+    try:
+        _wait_until_it_holds(tmp_path / "warehouse" / "esg.duckdb")
+        code, out, err = finish(start_esg("run", cwd=tmp_path, env=esg_env(prefect_api_url)))
+    finally:
+        query.kill()
+        query.wait()
+    assert code == 1 and out == ""
+    assert err == (f"esg run: error: warehouse/esg.duckdb: the warehouse is in use by PID {query.pid} (esg query "
+                   "select count(*) from range(10000000000000)); wait for it to finish, pass --wait SECONDS, "
+                   "or use another --warehouse\n")
