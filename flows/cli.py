@@ -334,6 +334,14 @@ COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "prune": c
             "serve": cmd_serve, "bench": cmd_bench}
 
 
+def _warehouse_fault(args: argparse.Namespace, err: Exception):
+    """err as a one-line DiskFull or WarehouseDamaged error about the command's warehouse, or None."""
+    from flows.load import warehouse_fault
+
+    warehouse = getattr(args, "warehouse", None)
+    return warehouse_fault(warehouse, err) if warehouse is not None else None
+
+
 # What Ctrl-C leaves behind, by command.
 INTERRUPTED = {
     "run": "the warehouse keeps every document loaded so far; run again to load the rest",
@@ -369,8 +377,12 @@ def _run_command(args: argparse.Namespace) -> int:
     except (UsageError, WarehouseError, ServeError, RawDirError, QueryError, FileNotFoundError) as err:
         print(f"esg {args.command}: error: {err}", file=sys.stderr)
         return 1
-    except Exception as err:  # a bug: say so in one line; --verbose shows the traceback
-        if getattr(args, "verbose", False):
+    except Exception as err:
+        fault = _warehouse_fault(args, err)
+        if fault is not None:  # a full disk or a damaged warehouse, met mid-command
+            print(f"esg {args.command}: error: {fault}", file=sys.stderr)
+            return 1
+        if getattr(args, "verbose", False):  # a bug: say so in one line; --verbose shows the traceback
             raise
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
         print(f"esg {args.command}: unexpected error: {type(err).__name__}: {first_line} "

@@ -11,6 +11,7 @@ one is refused with what to do.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -50,19 +51,48 @@ _DAMAGE_SIGNS = ("could not read enough bytes", "corrupt", "checksum", "not a va
                  "invalid database file", "replaying wal")
 
 
-def warehouse_error(path: Path | str, err: BaseException) -> WarehouseError:
-    """A DuckDB (or OS) error met while using the warehouse, as a one-line WarehouseError that says
-    what happened and what to do: a full disk, a damaged file, or the error itself."""
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure, leaving that failure the error raised. When a write fails (a
+    full disk) DuckDB ends the transaction itself, and a ROLLBACK then fails with "cannot
+    rollback - no transaction is active", which would hide the cause."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def abandon_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int],
+                err: BaseException) -> None:
+    """After a run failed with err: mark it failed and close the warehouse as far as possible,
+    never raising, so err stays the error reported (on a full disk even the mark may fail; the
+    run then stays `running` until the next run marks it failed)."""
+    try:
+        finish_run(con, run_id, "failed", counts, f"{type(err).__name__}: {err}")
+    except Exception:
+        pass
+    try:
+        con.close()
+    except Exception:
+        pass
+
+
+def _damaged(path: Path | str, line: str) -> "WarehouseDamaged":
+    return WarehouseDamaged(f"{path}: the warehouse file is damaged ({line}); it is derived from raw/, so "
+                            "delete it (or move it aside) and run `esg run` to rebuild it")
+
+
+def warehouse_fault(path: Path | str, err: BaseException) -> WarehouseError | None:
+    """A DuckDB (or OS) error met while using the warehouse, when it is a full disk (DiskFull) or
+    a damaged file (WarehouseDamaged), as a one-line error saying what to do; else None."""
     text = str(err).strip()
     line = text.splitlines()[0] if text else type(err).__name__
-    if "no space left on device" in text.lower() or getattr(err, "errno", None) == 28:
-        return DiskFull(f"{path}: no space left on the disk ({line}); free some space (or use --warehouse "
+    if "no space left on device" in text.lower() or getattr(err, "errno", None) == errno.ENOSPC:
+        where = getattr(err, "filename", None) or path
+        return DiskFull(f"{where}: no space left on the disk ({line}); free some space (or use --warehouse "
                         "on another disk) and run again: documents loaded so far are kept")
-    if any(sign in text.lower() for sign in _DAMAGE_SIGNS):
-        return WarehouseDamaged(
-            f"{path}: the warehouse file is damaged ({line}); it is derived from raw/, so delete it "
-            "(or move it aside) and run `esg run` to rebuild it")
-    return WarehouseError(f"{path}: cannot use the warehouse: {line}")
+    if isinstance(err, duckdb.Error) and any(sign in text.lower() for sign in _DAMAGE_SIGNS):
+        return _damaged(path, line)
+    return None
 
 
 def _sql_type(dtype) -> str:
@@ -137,8 +167,9 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             break
         except duckdb.IOException as err:
             message = str(err)
-            if "lock" not in message.lower():
-                raise WarehouseError(f"{path}: cannot open the warehouse: {message.splitlines()[0]}") from None
+            if "could not set lock" not in message.lower():
+                raise (warehouse_fault(path, err) or WarehouseError(
+                    f"{path}: cannot open the warehouse: {message.splitlines()[0]}")) from None
             holder = lock_holder(message)
             if time.monotonic() < deadline:
                 if notify and not told:
@@ -150,16 +181,16 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
                 f"{path}: the warehouse is in use by {holder}; wait for it to finish, "
                 + ("" if read_only else "pass --wait SECONDS, ") + "or use another --warehouse"
             ) from None
-        except duckdb.Error as err:
-            raise WarehouseError(
-                f"{path}: not a readable DuckDB warehouse ({str(err).splitlines()[0]}); "
-                "move it aside and run `esg run` to rebuild it from raw/"
-            ) from None
+        except duckdb.Error as err:  # the file is not a DuckDB database we can open
+            raise _damaged(path, str(err).strip().splitlines()[0]) from None
     try:
         if read_only:
             check_schema_version(con, path)
             return con
         changes = ensure_schema(con, path)
+    except duckdb.Error as err:  # the catalog cannot be read back
+        con.close()
+        raise (warehouse_fault(path, err) or _damaged(path, str(err).strip().splitlines()[0])) from None
     except BaseException:
         con.close()
         raise
@@ -277,7 +308,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
             con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return changes
 
@@ -401,7 +432,7 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: ProcessedDocument, run_id
         _test_stall(doc.source_path)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     counts = counts if loadable else {t: 0 for t in DATA_TABLES}
     counts["rejections"] = n_rejections
@@ -416,7 +447,7 @@ def record_file_rejection(con: duckdb.DuckDBPyConnection, row: dict) -> None:
         _insert(con, "rejections", frame("rejections", [row]))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 
@@ -511,7 +542,7 @@ def prune(con: duckdb.DuckDBPyConnection, present: set[str], *, dry_run: bool = 
             con.execute("DELETE FROM rejections WHERE document_id IN (SELECT unnest(?))", [ids])
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return {"documents": documents, "rejection_files": rejected, "rejections": n_rejections}
 

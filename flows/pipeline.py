@@ -201,10 +201,9 @@ def ingest_reports(
         load.finish_run(con, run_id, "completed", counts)
         report = load.run_report(con, run_id)  # now: once released, another run may take the warehouse
     except BaseException as err:
-        load.finish_run(con, run_id, "failed", counts, f"{type(err).__name__}: {err}")
+        load.abandon_run(con, run_id, counts, err)  # never raises: err stays the error reported
         raise
-    finally:
-        con.close()
+    con.close()
     seconds["flow"] = clock() - started
     logger.info(f"{counts['files']} file(s): {counts['loaded']} loaded, {counts['skipped']} unchanged, "
                 f"{counts['rejected']} rejected, {counts['missing']} gone from {raw_dir}; "

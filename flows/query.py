@@ -128,8 +128,9 @@ def _explain(err: BaseException, warehouse: Path) -> BaseException:
     if isinstance(err, duckdb.OutOfMemoryException):
         return QueryTooBig(f"the query needs more than {MEMORY_LIMIT} of memory; narrow it (a WHERE, fewer "
                            "columns, a LIMIT), or `esg export` and query the Parquet files")
-    if isinstance(err, duckdb.IOException):
-        return load.warehouse_error(warehouse, err)
+    fault = load.warehouse_fault(warehouse, err)  # a damaged file shows when its rows are read
+    if fault is not None:
+        return fault
     if isinstance(err, duckdb.Error):
         line = _first_line(err)
         if isinstance(err, duckdb.PermissionException) or any(r in line for r in _REFUSALS):

@@ -309,3 +309,69 @@ def test_a_run_blocked_by_a_long_query_names_it(tmp_path, project, prefect_api_u
     assert err == (f"esg run: error: warehouse/esg.duckdb: the warehouse is in use by PID {query.pid} (esg query "
                    "select count(*) from range(10000000000000)); wait for it to finish, pass --wait SECONDS, "
                    "or use another --warehouse\n")
+
+
+def _damage_a_data_block(warehouse: Path) -> None:
+    """Overwrite part of the file after its catalog: it opens, and fails when rows are read."""
+    import duckdb
+
+    data = warehouse.read_bytes()
+    for offset in range(2 * 262144, len(data), 262144):
+        warehouse.write_bytes(data[:offset] + os.urandom(4096) + data[offset + 4096:])
+        try:
+            duckdb.connect(str(warehouse), read_only=True).close()
+            return
+        except duckdb.Error:
+            continue
+    raise AssertionError("no data block to damage")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "data block"])
+def test_a_damaged_warehouse_is_named_damaged_with_how_to_rebuild_it(tmp_path, project, prefect_api_url, damage):
+    from tests.conftest import esg_env, finish, start_esg
+
+    shutil.copytree(project / "raw", tmp_path / "raw")
+    for i in range(20):  # a warehouse of several blocks
+        (tmp_path / "raw" / f"copy {i}.txt").write_text(SHIPPED_REPORT.read_text(encoding="utf-8") + f"\n{i}\n",
+                                                       encoding="utf-8")
+    env = esg_env(prefect_api_url)
+    assert finish(start_esg("run", cwd=tmp_path, env=env))[0] == 0
+    warehouse = tmp_path / "warehouse" / "esg.duckdb"
+    if damage == "truncate":
+        warehouse.write_bytes(warehouse.read_bytes()[:warehouse.stat().st_size // 2])
+    else:
+        _damage_a_data_block(warehouse)
+    for args in (("query", "select sum(length(text)) from documents"), ("export",), ("run",)):
+        code, out, err = finish(start_esg(*args, cwd=tmp_path, env=env))
+        assert code == 1 and out == "", (args, err)
+        (line,) = err.strip().splitlines()
+        assert line.startswith(f"esg {args[0]}: error: warehouse/esg.duckdb: the warehouse file is damaged ("), line
+        assert line.endswith("it is derived from raw/, so delete it (or move it aside) and run `esg run` to rebuild it")
+
+
+def _tmpfs(path: Path, size: str) -> bool:
+    """Mount a tmpfs of size at path (a small disk to fill); False where that is not allowed."""
+    path.mkdir()
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True).returncode == 0
+
+
+def test_a_full_disk_is_the_error_shown(tmp_path, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg
+
+    disk = tmp_path / "disk"
+    if not _tmpfs(disk, "3m"):
+        pytest.skip("cannot mount a small tmpfs here (needs root); test_load fakes a full disk instead")
+    try:
+        (tmp_path / "raw").mkdir()
+        text = SHIPPED_REPORT.read_text(encoding="utf-8")
+        for i in range(30):
+            (tmp_path / "raw" / f"r{i:02d}.txt").write_text(f"{text}\nid {i}\n", encoding="utf-8")
+        code, out, err = finish(start_esg("run", "--warehouse", str(disk / "esg.duckdb"), cwd=tmp_path,
+                                          env=esg_env(prefect_api_url)))
+        assert code == 1 and out == ""
+        (line,) = err.strip().splitlines()
+        assert "no space left on the disk (" in line and "free some space" in line, line
+        assert "rollback" not in line
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
