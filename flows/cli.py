@@ -17,6 +17,17 @@ from flows.settings import TASK_RUNNERS, Settings
 
 DEFAULTS = Settings.from_env()
 
+# Exit codes, for scripts: (code, when).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = (
+    (EXIT_OK, "done (esg run: every file in raw/ loaded or unchanged)"),
+    (EXIT_ERROR, "error; the one-line message says what and what to do"),
+    (EXIT_USAGE, "wrong arguments"),
+    (EXIT_REJECTED, "esg run: done, but some files were rejected (the summary lists them, as does the "
+                    "rejections table); the others loaded"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
@@ -59,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="Load every report in raw/ into the warehouse (runs the Prefect flow ingest_reports).",
         description="Load every report in raw/ into the warehouse; unchanged files are skipped.",
-        epilog="Example:\n  esg run --raw raw --warehouse warehouse/esg.duckdb", formatter_class=_Formatter)
+        epilog="Example:\n  esg run --raw raw --warehouse warehouse/esg.duckdb\n\nExit codes:\n"
+               + "\n".join(f"  {code:<4} {when}" for code, when in EXIT_CODES), formatter_class=_Formatter)
     _add_raw(run)
     _add_warehouse(run)
     run.add_argument("--max-bytes", type=int, default=DEFAULTS.max_bytes, metavar="N",
@@ -170,7 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                        dask_address=args.dask_address)
     summary = run_ingest(settings, wait_seconds=args.wait, show_progress=True, api=api)
     print(render_summary(summary, args.raw))
-    return 0
+    return EXIT_REJECTED if summary["rejected"] else EXIT_OK
 
 
 def render_summary(s: dict, raw_dir: Path) -> str:
@@ -358,12 +370,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     try:
         return _run_command(args)
     except KeyboardInterrupt:
         print(f"esg {args.command}: interrupted (Ctrl-C); {INTERRUPTED[args.command]}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -376,18 +388,18 @@ def _run_command(args: argparse.Namespace) -> int:
         return COMMANDS[args.command](args)
     except (UsageError, WarehouseError, ServeError, RawDirError, QueryError, FileNotFoundError) as err:
         print(f"esg {args.command}: error: {err}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
     except Exception as err:
         fault = _warehouse_fault(args, err)
         if fault is not None:  # a full disk or a damaged warehouse, met mid-command
             print(f"esg {args.command}: error: {fault}", file=sys.stderr)
-            return 1
+            return EXIT_ERROR
         if getattr(args, "verbose", False):  # a bug: say so in one line; --verbose shows the traceback
             raise
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
         print(f"esg {args.command}: unexpected error: {type(err).__name__}: {first_line} "
               "(re-run with --verbose for details)", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

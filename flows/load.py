@@ -66,8 +66,9 @@ def abandon_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, i
     """After a run failed with err: mark it failed and close the warehouse as far as possible,
     never raising, so err stays the error reported (on a full disk even the mark may fail; the
     run then stays `running` until the next run marks it failed)."""
+    message = "interrupted (Ctrl-C)" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
     try:
-        finish_run(con, run_id, "failed", counts, f"{type(err).__name__}: {err}")
+        finish_run(con, run_id, "failed", counts, message)
     except Exception:
         pass
     try:

@@ -136,7 +136,7 @@ def test_prune_removes_what_left_raw_and_says_so(tmp_path, prefect_api_url):
     (raw / "empty.txt").write_bytes(b"")
     env = esg_env(prefect_api_url)
     run = lambda *args: finish(start_esg(*args, cwd=tmp_path, env=env))  # noqa: E731
-    assert run("run")[0] == 0
+    assert run("run")[0] == 3  # empty.txt is rejected
     (raw / "report_001.txt").unlink()
     (raw / "empty.txt").unlink()
     code, out, err = run("run")
@@ -187,7 +187,7 @@ def test_a_link_out_of_raw_is_rejected_unless_follow_links(tmp_path, prefect_api
     (tmp_path / "raw" / "p.txt").symlink_to(secret)
     env = esg_env(prefect_api_url)
     code, out, err = finish(start_esg("run", cwd=tmp_path, env=env))
-    assert "0 loaded, 0 unchanged, 1 rejected" in out, err
+    assert code == 3 and "0 loaded, 0 unchanged, 1 rejected" in out, err
     assert f"rejected raw/p.txt: a link to {secret}, outside raw/" in out
     code, out, err = finish(start_esg("run", "--follow-links", cwd=tmp_path, env=env))
     assert code == 0 and "1 loaded, 0 unchanged, 0 rejected" in out, err
@@ -375,3 +375,18 @@ def test_a_full_disk_is_the_error_shown(tmp_path, prefect_api_url):
         assert "rollback" not in line
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_run_exit_code_tells_a_script_whether_files_were_rejected(tmp_path, prefect_api_url):
+    from tests.conftest import esg_env, finish, start_esg, write_small_reports
+
+    (tmp_path / "raw").mkdir()
+    write_small_reports(tmp_path / "raw", 2)
+    (tmp_path / "raw" / "empty.txt").write_bytes(b"")
+    env = esg_env(prefect_api_url)
+    code, out, err = finish(start_esg("run", cwd=tmp_path, env=env))
+    assert code == 3 and "2 loaded, 0 unchanged, 1 rejected" in out and err == ""
+    (tmp_path / "raw" / "empty.txt").unlink()
+    code, out, err = finish(start_esg("run", cwd=tmp_path, env=env))
+    assert code == 0 and "0 loaded, 2 unchanged, 0 rejected" in out
+    assert "3    esg run: done, but some files were rejected" in esg("run", "--help", cwd=tmp_path).stdout
