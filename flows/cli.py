@@ -17,6 +17,17 @@ from flows.settings import TASK_RUNNERS, Settings
 
 DEFAULTS = Settings.from_env()
 
+# Exit codes, for scripts: (code, when).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = (
+    (EXIT_OK, "done (esg run: every file in raw/ loaded or unchanged)"),
+    (EXIT_ERROR, "error; the one-line message says what and what to do"),
+    (EXIT_USAGE, "wrong arguments"),
+    (EXIT_REJECTED, "esg run: done, but some files were rejected (the summary lists them, as does the "
+                    "rejections table); the others loaded"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
@@ -30,6 +41,12 @@ def _add_warehouse(p: argparse.ArgumentParser) -> None:
 def _add_raw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--raw", type=Path, default=DEFAULTS.raw_dir, metavar="DIR",
                    help=f"folder of report files (default: {DEFAULTS.raw_dir}; or ESG_RAW_DIR)")
+
+
+def _add_follow_links(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--follow-links", action="store_true",
+                   help="follow links in raw/ that lead out of it, and links to folders (default: such "
+                        "links are rejected with a reason)")
 
 
 def _add_task_runner(p: argparse.ArgumentParser) -> None:
@@ -53,11 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="Load every report in raw/ into the warehouse (runs the Prefect flow ingest_reports).",
         description="Load every report in raw/ into the warehouse; unchanged files are skipped.",
-        epilog="Example:\n  esg run --raw raw --warehouse warehouse/esg.duckdb", formatter_class=_Formatter)
+        epilog="Example:\n  esg run --raw raw --warehouse warehouse/esg.duckdb\n\nExit codes:\n"
+               + "\n".join(f"  {code:<4} {when}" for code, when in EXIT_CODES), formatter_class=_Formatter)
     _add_raw(run)
     _add_warehouse(run)
     run.add_argument("--max-bytes", type=int, default=DEFAULTS.max_bytes, metavar="N",
                      help=f"reject files larger than N bytes (default: {DEFAULTS.max_bytes:,}; or ESG_MAX_BYTES)")
+    _add_follow_links(run)
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run holds the warehouse, wait up to SECONDS for it (default: 0)")
     _add_task_runner(run)
@@ -77,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="run every SECONDS instead of on a cron schedule")
     _add_raw(serve)
     _add_warehouse(serve)
+    _add_follow_links(serve)
     _add_task_runner(serve)
     serve.add_argument("--verbose", action="store_true", help="show Prefect's debug logs and full errors")
 
@@ -98,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("sql", help="the SQL to run (read-only: writes are refused)")
     query.add_argument("--format", choices=("table", "csv", "json"), default="table",
                        help="output format (default: table)")
+    query.add_argument("--max-rows", type=int, default=10_000, metavar="N",
+                       help="print at most N rows and say when more were cut (default: 10,000; 0: no limit)")
+    query.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="stop the query after SECONDS (default: 60; 0: no limit)")
     _add_warehouse(query)
 
     export = sub.add_parser(
@@ -154,26 +178,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.pipeline import run_ingest
 
     settings = replace(DEFAULTS, raw_dir=args.raw, warehouse=args.warehouse, max_bytes=args.max_bytes,
-                       task_runner=args.task_runner, dask_address=args.dask_address)
+                       follow_links=args.follow_links, task_runner=args.task_runner,
+                       dask_address=args.dask_address)
     summary = run_ingest(settings, wait_seconds=args.wait, show_progress=True, api=api)
     print(render_summary(summary, args.raw))
-    return 0
+    return EXIT_REJECTED if summary["rejected"] else EXIT_OK
 
 
 def render_summary(s: dict, raw_dir: Path) -> str:
-    from flows import load
-
-    con = load.connect(Path(s["warehouse"]), read_only=True)
-    try:
-        totals = load.table_counts(con)
-        rejected = con.execute(
-            "SELECT source_path, reason FROM rejections WHERE run_id = ? AND table_name = 'documents' "
-            "ORDER BY source_path LIMIT 5", [s["run_id"]]).fetchall()
-        row_rejections = con.execute(
-            "SELECT count(*) FROM rejections WHERE run_id = ? AND table_name <> 'documents'", [s["run_id"]]
-        ).fetchone()[0]
-    finally:
-        con.close()
+    """The run's summary, from what the run returned: the warehouse is not opened again (another
+    run may hold it by now)."""
+    totals, rejected, row_rejections = s["totals"], s["rejected_files"], s["row_rejections"]
     lines = [
         f"esg run: {s['files']} file(s) in {raw_dir}/ - {s['loaded']} loaded, {s['skipped']} unchanged, "
         f"{s['rejected']} rejected",
@@ -207,36 +222,28 @@ def _cell(value) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def render_table(columns: list[str], rows: list[tuple]) -> str:
+def render_table(columns: list[str], rows: list[tuple], cut_reason: str | None = None) -> str:
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()
     out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    count = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
+    out.append(f"({count} shown: {cut_reason}; --max-rows N shows more, 0 all)" if cut_reason else f"({count})")
     return "\n".join(out)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from flows import load
-    import duckdb
+    from flows.query import run_query
 
-    con = load.connect(args.warehouse, read_only=True)
-    # read-only means no writes anywhere: no files (COPY ... TO, EXPORT, ATTACH), no extension
-    # installs, and no settings that would undo this
-    for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions"):
-        con.execute(f"SET {setting} = false")
-    con.execute("SET lock_configuration = true")
-    try:
-        try:
-            cursor = con.execute(args.sql)
-        except duckdb.Error as err:
-            raise UsageError(f"query failed: {str(err).splitlines()[0]}") from None
-        if cursor.description is None:
-            return 0
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    finally:
-        con.close()
+    if args.max_rows < 0 or args.timeout < 0:
+        raise UsageError("--max-rows and --timeout must be 0 (no limit) or more")
+    result = run_query(args.warehouse, args.sql, max_rows=args.max_rows, timeout_seconds=args.timeout)
+    columns, rows = result.columns, result.rows
+    if not columns:
+        return 0
+    if result.truncated and args.format != "table":  # the note would spoil csv or json on stdout
+        print(f"esg query: printed {len(rows):,} rows: {result.cut_reason}; --max-rows N prints more, 0 all",
+              file=sys.stderr)
     if args.format == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -246,7 +253,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(json.dumps([dict(zip(columns, r)) for r in rows], default=str, ensure_ascii=False, indent=1))
     else:
-        print(render_table(columns, rows))
+        print(render_table(columns, rows, result.cut_reason))
     return 0
 
 
@@ -274,7 +281,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
     if not args.raw.is_dir():
         raise UsageError(f"{args.raw}: no such directory; pass the --raw folder your runs read")
-    present = {p.relative_to(args.raw).as_posix() for p in list_reports(args.raw)}
+    present = set(list_reports(args.raw).names)
     con = load.connect(args.warehouse, read_only=args.dry_run)
     try:
         n_documents = con.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -308,7 +315,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
     settings = replace(DEFAULTS, raw_dir=args.raw, warehouse=args.warehouse, cron=args.cron,
-                       task_runner=args.task_runner, dask_address=args.dask_address)
+                       follow_links=args.follow_links, task_runner=args.task_runner,
+                       dask_address=args.dask_address)
     serve_ingest(settings, interval=args.interval, say=print)
     return 0
 
@@ -338,30 +346,60 @@ COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "prune": c
             "serve": cmd_serve, "bench": cmd_bench}
 
 
+def _warehouse_fault(args: argparse.Namespace, err: Exception):
+    """err as a one-line DiskFull or WarehouseDamaged error about the command's warehouse, or None."""
+    from flows.load import warehouse_fault
+
+    warehouse = getattr(args, "warehouse", None)
+    return warehouse_fault(warehouse, err) if warehouse is not None else None
+
+
+# What Ctrl-C leaves behind, by command.
+INTERRUPTED = {
+    "run": "the warehouse keeps every document loaded so far; run again to load the rest",
+    "serve": "serving stopped",
+    "query": "the query was stopped; nothing was changed",
+    "export": "files already in the output folder are as they were; export again",
+    "prune": "nothing was removed",
+    "bench": "the benchmark was stopped",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
+    try:
+        return _run_command(args)
+    except KeyboardInterrupt:
+        print(f"esg {args.command}: interrupted (Ctrl-C); {INTERRUPTED[args.command]}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from flows.deploy import ServeError
+    from flows.listing import RawDirError
     from flows.load import WarehouseError
+    from flows.query import QueryError
 
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, WarehouseError, ServeError, FileNotFoundError) as err:
+    except (UsageError, WarehouseError, ServeError, RawDirError, QueryError, FileNotFoundError) as err:
         print(f"esg {args.command}: error: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"esg {args.command}: interrupted; the warehouse keeps every document loaded so far", file=sys.stderr)
-        return 130
-    except Exception as err:  # a bug: say so in one line; --verbose shows the traceback
-        if getattr(args, "verbose", False):
+        return EXIT_ERROR
+    except Exception as err:
+        fault = _warehouse_fault(args, err)
+        if fault is not None:  # a full disk or a damaged warehouse, met mid-command
+            print(f"esg {args.command}: error: {fault}", file=sys.stderr)
+            return EXIT_ERROR
+        if getattr(args, "verbose", False):  # a bug: say so in one line; --verbose shows the traceback
             raise
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
         print(f"esg {args.command}: unexpected error: {type(err).__name__}: {first_line} "
               "(re-run with --verbose for details)", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ def deployment_parameters(settings: Settings) -> dict:
         "raw_dir": str(settings.raw_dir.resolve()),
         "warehouse": str(settings.warehouse.resolve()),
         "max_bytes": settings.max_bytes,
+        "follow_links": settings.follow_links,
         "batch_size": settings.batch_size,
         # an `esg run` by hand may hold the warehouse: wait for it rather than fail the run
         "wait_seconds": settings.serve_wait_seconds,

@@ -11,6 +11,7 @@ one is refused with what to do.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -37,6 +38,64 @@ class WarehouseBusy(WarehouseError):
     """Another process holds the warehouse."""
 
 
+class WarehouseDamaged(WarehouseError):
+    """The warehouse file cannot be read back: truncated, overwritten or not a DuckDB file."""
+
+
+class DiskFull(WarehouseError):
+    """The disk holding the warehouse (or its cache) is full."""
+
+
+# What DuckDB says when the file itself is bad (truncated, a block overwritten, not DuckDB at all).
+_DAMAGE_SIGNS = ("could not read enough bytes", "corrupt", "checksum", "not a valid duckdb database",
+                 "invalid database file", "replaying wal")
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure, leaving that failure the error raised. When a write fails (a
+    full disk) DuckDB ends the transaction itself, and a ROLLBACK then fails with "cannot
+    rollback - no transaction is active", which would hide the cause."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def abandon_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int],
+                err: BaseException) -> None:
+    """After a run failed with err: mark it failed and close the warehouse as far as possible,
+    never raising, so err stays the error reported (on a full disk even the mark may fail; the
+    run then stays `running` until the next run marks it failed)."""
+    message = "interrupted (Ctrl-C)" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+    try:
+        finish_run(con, run_id, "failed", counts, message)
+    except Exception:
+        pass
+    try:
+        con.close()
+    except Exception:
+        pass
+
+
+def _damaged(path: Path | str, line: str) -> "WarehouseDamaged":
+    return WarehouseDamaged(f"{path}: the warehouse file is damaged ({line}); it is derived from raw/, so "
+                            "delete it (or move it aside) and run `esg run` to rebuild it")
+
+
+def warehouse_fault(path: Path | str, err: BaseException) -> WarehouseError | None:
+    """A DuckDB (or OS) error met while using the warehouse, when it is a full disk (DiskFull) or
+    a damaged file (WarehouseDamaged), as a one-line error saying what to do; else None."""
+    text = str(err).strip()
+    line = text.splitlines()[0] if text else type(err).__name__
+    if "no space left on device" in text.lower() or getattr(err, "errno", None) == errno.ENOSPC:
+        where = getattr(err, "filename", None) or path
+        return DiskFull(f"{where}: no space left on the disk ({line}); free some space (or use --warehouse "
+                        "on another disk) and run again: documents loaded so far are kept")
+    if isinstance(err, duckdb.Error) and any(sign in text.lower() for sign in _DAMAGE_SIGNS):
+        return _damaged(path, line)
+    return None
+
+
 def _sql_type(dtype) -> str:
     name = str(dtype).lower()
     if "int" in name:
@@ -61,6 +120,34 @@ def table_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(columns) + "\n)"
 
 
+def process_command(pid: int, width: int = 80) -> str | None:
+    """The command line of process pid as a user would type it (`esg query select ...`), from
+    /proc; None where there is no /proc or the process is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    argv = [part.decode("utf-8", "backslashreplace") for part in raw.split(b"\0") if part]
+    for i, arg in enumerate(argv):  # `python .../bin/esg ...` or `python -m flows.cli ...` is esg
+        if Path(arg).name == "esg":
+            argv = ["esg", *argv[i + 1:]]
+            break
+        if arg == "-m" and argv[i + 1:i + 2] == ["flows.cli"]:
+            argv = ["esg", *argv[i + 2:]]
+            break
+    text = " ".join(" ".join(argv).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def lock_holder(message: str) -> str:
+    """Who holds the warehouse, from DuckDB's lock error: `PID 1234 (esg query select 1)`."""
+    found = re.search(r"PID (\d+)", message)
+    if not found:
+        return "another process"
+    command = process_command(int(found.group(1)))
+    return f"PID {found.group(1)}" + (f" ({command})" if command else "")
+
+
 def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             notify: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a file held by another process raises WarehouseBusy with what to do.
@@ -81,31 +168,30 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             break
         except duckdb.IOException as err:
             message = str(err)
-            if "lock" not in message.lower():
-                raise WarehouseError(f"{path}: cannot open the warehouse: {message.splitlines()[0]}") from None
-            pid = re.search(r"PID (\d+)", message)
-            holder = f" (PID {pid.group(1)})" if pid else ""
+            if "could not set lock" not in message.lower():
+                raise (warehouse_fault(path, err) or WarehouseError(
+                    f"{path}: cannot open the warehouse: {message.splitlines()[0]}")) from None
+            holder = lock_holder(message)
             if time.monotonic() < deadline:
                 if notify and not told:
-                    notify(f"{path} is in use by another process{holder}; waiting up to {wait_seconds:g} s")
+                    notify(f"{path} is in use by {holder}; waiting up to {wait_seconds:g} s")
                     told = True
                 time.sleep(0.5)
                 continue
             raise WarehouseBusy(
-                f"{path}: the warehouse is in use by another process{holder}, most likely another "
-                "`esg run`; wait for it to finish, " + ("" if read_only else "pass --wait SECONDS, ")
-                + "or use another --warehouse"
+                f"{path}: the warehouse is in use by {holder}; wait for it to finish, "
+                + ("" if read_only else "pass --wait SECONDS, ") + "or use another --warehouse"
             ) from None
-        except duckdb.Error as err:
-            raise WarehouseError(
-                f"{path}: not a readable DuckDB warehouse ({str(err).splitlines()[0]}); "
-                "move it aside and run `esg run` to rebuild it from raw/"
-            ) from None
+        except duckdb.Error as err:  # the file is not a DuckDB database we can open
+            raise _damaged(path, str(err).strip().splitlines()[0]) from None
     try:
         if read_only:
             check_schema_version(con, path)
             return con
         changes = ensure_schema(con, path)
+    except duckdb.Error as err:  # the catalog cannot be read back
+        con.close()
+        raise (warehouse_fault(path, err) or _damaged(path, str(err).strip().splitlines()[0])) from None
     except BaseException:
         con.close()
         raise
@@ -258,7 +344,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
             con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return changes
 
@@ -391,7 +477,7 @@ def load_document(con: duckdb.DuckDBPyConnection, doc: ProcessedDocument, run_id
         _test_stall(doc.source_path)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     counts = counts if loadable else {t: 0 for t in DATA_TABLES}
     counts["rejections"] = n_rejections
@@ -406,7 +492,7 @@ def record_file_rejection(con: duckdb.DuckDBPyConnection, row: dict) -> None:
         _insert(con, "rejections", frame("rejections", [row]))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 
@@ -515,6 +601,21 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
+def run_report(con: duckdb.DuckDBPyConnection, run_id: str, n_files: int = 5) -> dict:
+    """What a run's summary shows beyond its own counts, read while the run still holds the
+    warehouse: the tables' totals, the first n_files rejected files (source_path, reason) and
+    the rows this run rejected by validation."""
+    return {
+        "totals": table_counts(con),
+        "rejected_files": [tuple(row) for row in con.execute(
+            "SELECT source_path, reason FROM rejections WHERE run_id = ? AND table_name = 'documents' "
+            "ORDER BY source_path LIMIT ?", [run_id, n_files]).fetchall()],
+        "row_rejections": con.execute(
+            "SELECT count(*) FROM rejections WHERE run_id = ? AND table_name <> 'documents'", [run_id]
+        ).fetchone()[0],
+    }
+
+
 def missing_documents(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[tuple[str, str, str]]:
     """(source_path, document_id, last_seen_run_id) of documents whose file is not in present."""
     rows = con.execute(
@@ -548,7 +649,7 @@ def prune(con: duckdb.DuckDBPyConnection, present: set[str], *, dry_run: bool = 
             con.execute("DELETE FROM rejections WHERE document_id IN (SELECT unnest(?))", [ids])
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return {"documents": documents, "rejection_files": rejected, "rejections": n_rejections}
 

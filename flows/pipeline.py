@@ -54,9 +54,10 @@ class ProcessedBatch:
 
 
 @task(name="scan-raw", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int) -> Scan:
+def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int,
+                  follow_links: bool = False) -> Scan:
     """Read raw/ and decide what is unchanged before anything fans out (retried: it is I/O)."""
-    return scan_raw(raw_dir, known, max_bytes)
+    return scan_raw(raw_dir, known, max_bytes, follow_links=follow_links)
 
 
 @task(name="process-batch", retries=0, cache_policy=NO_CACHE)
@@ -147,10 +148,12 @@ def ingest_reports(
     wait_seconds: float = 0.0,
     show_progress: bool = False,
     cache: bool = True,
+    follow_links: bool = False,
 ) -> dict:
     """Load every report in raw_dir into the warehouse; unchanged files are skipped.
 
-    With cache, processed batches are cached by content in cache/ next to the warehouse.
+    With cache, processed batches are cached by content in cache/ next to the warehouse. Links
+    in raw_dir that lead out of it are rejected unless follow_links.
     """
     clock = time.perf_counter
     started = clock()
@@ -170,7 +173,7 @@ def ingest_reports(
     workers: set[str] = set()
     try:
         load.start_run(con, run_id, str(raw_dir))
-        scan = scan_raw_task(Path(raw_dir), load.known_documents(con, CODE_VERSION), max_bytes)
+        scan = scan_raw_task(Path(raw_dir), load.known_documents(con, CODE_VERSION), max_bytes, follow_links)
         seconds["scan"] = clock() - started
         counts["files"], counts["skipped"] = len(scan.files), len(scan.unchanged)
         counts["missing"] = len(load.missing_documents(con, set(scan.files)))
@@ -201,16 +204,16 @@ def ingest_reports(
         if counts["loaded"] or counts["missing"]:
             counts["restatements"] = load.refresh_restatements(con, run_id)
         load.finish_run(con, run_id, "completed", counts)
+        report = load.run_report(con, run_id)  # now: once released, another run may take the warehouse
     except BaseException as err:
-        load.finish_run(con, run_id, "failed", counts, f"{type(err).__name__}: {err}")
+        load.abandon_run(con, run_id, counts, err)  # never raises: err stays the error reported
         raise
-    finally:
-        con.close()
+    con.close()
     seconds["flow"] = clock() - started
     logger.info(f"{counts['files']} file(s): {counts['loaded']} loaded, {counts['skipped']} unchanged, "
                 f"{counts['rejected']} rejected, {counts['missing']} gone from {raw_dir}; "
                 f"{counts['figures']} figures written to {warehouse}")
-    return {"run_id": run_id, "warehouse": str(warehouse), **counts, "workers": sorted(workers),
+    return {"run_id": run_id, "warehouse": str(warehouse), **counts, **report, "workers": sorted(workers),
             "seconds": seconds}
 
 
@@ -247,5 +250,5 @@ def run_ingest(settings: Settings, *, wait_seconds: float = 0.0, show_progress: 
         summary = ingest_reports.with_options(task_runner=runner)(
             raw_dir=settings.raw_dir, warehouse=settings.warehouse, max_bytes=settings.max_bytes,
             batch_size=settings.batch_size, wait_seconds=wait_seconds, show_progress=show_progress,
-            cache=settings.cache_results)
+            cache=settings.cache_results, follow_links=settings.follow_links)
     return {**summary, "task_runner": settings.task_runner}

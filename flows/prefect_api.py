@@ -4,14 +4,27 @@ With PREFECT_API_URL set, that server. Without it, Prefect would start a tempora
 for the run's process, and every process-pool or Dask worker process would start its own
 (seconds each, its task runs recorded apart). So RunAPI starts that one temporary server itself,
 in the background while the caller imports the pipeline, and points the workers at it.
+
+That server dies with the run, even one killed with SIGKILL: it runs under a watchdog on its
+parent (``python -m flows.prefect_api --parent PID -- UVICORN_ARGS``), and a record of it (a
+small JSON file in the runtime folder, ``runtime_dir()``) lets a later run stop any server a run
+left all the same (``stop_orphaned_servers``). Linux's PR_SET_PDEATHSIG would not do: it fires when
+the *thread* that started the server ends, and RunAPI starts it from a short-lived thread.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 
 class RunAPI:
@@ -25,9 +38,8 @@ class RunAPI:
         self._error: BaseException | None = None
         self._starting: threading.Thread | None = None
         if not self.url:
-            from prefect.server.api.server import SubprocessASGIServer
-
-            self._server = SubprocessASGIServer()
+            stop_orphaned_servers()
+            self._server = _guarded_server()
             self._starting = threading.Thread(target=self._start, name="esg-prefect-api", daemon=True)
             self._starting.start()
 
@@ -87,3 +99,137 @@ def _drain_prefect_workers(timeout: float = 10.0) -> None:
 
     for worker in (APILogWorker, EventsWorker):
         worker.drain_all(timeout=timeout)
+
+
+# --- the temporary server: started under a watchdog, recorded, and stopped if a run left it ----
+
+def runtime_dir() -> Path:
+    """Where records of running temporary servers live: ESG_RUNTIME_DIR, else $XDG_RUNTIME_DIR/esg,
+    else esg-<uid> in the temporary folder."""
+    if os.environ.get("ESG_RUNTIME_DIR"):
+        return Path(os.environ["ESG_RUNTIME_DIR"])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "esg"
+    return Path(tempfile.gettempdir()) / f"esg-{os.getuid()}"
+
+
+def _started(pid: int) -> int | None:
+    """When process pid started (clock ticks since boot, from /proc): with the pid, it names one
+    process, not whichever later gets the same number. None if it is gone (or has no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else int(fields[19])
+
+
+def record_server(server_pid: int, *, parent_pid: int | None = None, folder: Path | None = None,
+                  server_started: int | None = None) -> Path:
+    """Note in folder (default runtime_dir()) that server_pid is a temporary server of the run
+    parent_pid (default: this process)."""
+    parent_pid = os.getpid() if parent_pid is None else parent_pid
+    folder = folder or runtime_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    record = folder / f"prefect-api-{server_pid}.json"
+    record.write_text(json.dumps({
+        "server_pid": server_pid, "server_started": server_started or _started(server_pid),
+        "parent_pid": parent_pid, "parent_started": _started(parent_pid)}), encoding="utf-8")
+    return record
+
+
+def stop_orphaned_servers(folder: Path | None = None) -> list[int]:
+    """Stop every recorded temporary server whose run is gone; return their pids.
+
+    A record whose run is alive is left alone; one whose server is gone, or whose pid now names
+    another process (its start time differs), is only removed.
+    """
+    folder = folder or runtime_dir()
+    stopped = []
+    for record in sorted(folder.glob("prefect-api-*.json")) if folder.is_dir() else []:
+        try:
+            info = json.loads(record.read_text(encoding="utf-8"))
+            server, parent = int(info["server_pid"]), int(info["parent_pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            record.unlink(missing_ok=True)  # unreadable: nothing to go on
+            continue
+        if info.get("parent_started") is not None and _started(parent) == info["parent_started"]:
+            continue  # its run is still going
+        if info.get("server_started") is not None and _started(server) == info["server_started"]:
+            _terminate(server)
+            stopped.append(server)
+        record.unlink(missing_ok=True)
+    return stopped
+
+
+def _terminate(pid: int, grace: float = 5.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and _started(pid) is not None:
+            time.sleep(0.1)
+        if _started(pid) is not None:
+            os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _guarded_server():
+    """Prefect's SubprocessASGIServer, its uvicorn run under flows.prefect_api's watchdog and recorded."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    class GuardedServer(SubprocessASGIServer):
+        records: list[Path] = []
+
+        def _run_uvicorn_command(self) -> subprocess.Popen:
+            # as prefect 3's SubprocessASGIServer._run_uvicorn_command, through the watchdog
+            import prefect
+            from prefect.settings import get_current_settings
+
+            process = subprocess.Popen(
+                args=[sys.executable, "-m", "flows.prefect_api", "--parent", str(os.getpid()), "--",
+                      "--app-dir", str(prefect.__module_path__.parent),
+                      "--factory", "prefect.server.api.server:create_app",
+                      "--host", "127.0.0.1", "--port", str(self.port),
+                      "--log-level", "error", "--lifespan", "on"],
+                env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                     "PREFECT__SERVER_FINAL": "1",
+                     **get_current_settings().to_environment_variables(exclude_unset=True)},
+            )
+            try:
+                self.records.append(record_server(process.pid))
+            except OSError:  # no runtime folder: the watchdog still stops the server with the run
+                pass
+            return process
+
+        def stop(self) -> None:
+            super().stop()
+            for record in self.records:
+                record.unlink(missing_ok=True)
+            self.records.clear()
+
+    return GuardedServer()
+
+
+def _watch_parent(parent_pid: int, every: float = 0.5) -> None:
+    """Stop this process (SIGTERM: uvicorn shuts down cleanly) once parent_pid is no longer its
+    parent, i.e. the run that started it is gone; force it 10 s later."""
+    while os.getppid() == parent_pid:
+        time.sleep(every)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(10)
+    os._exit(1)
+
+
+def _serve(argv: list[str]) -> None:
+    """python -m flows.prefect_api --parent PID -- UVICORN_ARGS: uvicorn, for as long as PID lives."""
+    import runpy
+
+    if len(argv) < 3 or argv[0] != "--parent" or argv[2] != "--":
+        raise SystemExit("usage: python -m flows.prefect_api --parent PID -- UVICORN_ARGS")
+    threading.Thread(target=_watch_parent, args=(int(argv[1]),), name="esg-watch-parent", daemon=True).start()
+    sys.argv = ["uvicorn", *argv[3:]]
+    runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1:])

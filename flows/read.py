@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from flows.document import (  # noqa: F401 (the errors are part of this step's i
     TooLarge,
     UnsupportedFormat,
 )
+from flows import listing
 from flows.readers import SourceFile, sniff_format
 
 MANIFEST = "manifest.csv"
@@ -57,15 +59,12 @@ def is_metadata_file(relative: str) -> bool:
     return relative == MANIFEST or relative.endswith(SIDECAR_SUFFIX)
 
 
-def list_reports(raw_dir: Path) -> list[Path]:
-    """Every report file under raw_dir (recursively), hidden and metadata files skipped, in a stable order."""
-    files = [
-        p
-        for p in raw_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
-        and not is_metadata_file(p.relative_to(raw_dir).as_posix())
-    ]
-    return sorted(files, key=lambda p: p.as_posix())
+def list_reports(raw_dir: Path, *, follow_links: bool = False) -> listing.Listing:
+    """Every report file under raw_dir (recursively; hidden names, raw/manifest.csv and sidecars
+    skipped) in a stable order, and every name that cannot be one with why (see flows/listing.py)."""
+    found = listing.list_raw(raw_dir, follow_links=follow_links)
+    found.files = [f for f in found.files if not is_metadata_file(f.source_path)]
+    return found
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -151,12 +150,14 @@ class Scan:
     rejected: list[ReportError]  # files that cannot be loaded, with why
 
 
-def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int) -> Scan:
+def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int, *,
+             follow_links: bool = False) -> Scan:
     """Read every file in raw_dir and sort it: unchanged (skip), to process, or rejected.
 
     known maps source_path -> (document_id, sha256, info_override JSON) of what the warehouse
     holds. Two files with the same content load once, under the path the warehouse already has
-    for that content (else the first in name order); the other is rejected as a duplicate naming it.
+    for that content (else the first in name order); the other is rejected as a duplicate naming it. Links that leave
+    raw_dir are rejected unless follow_links (flows/listing.py).
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -165,20 +166,22 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_b
     infos, scan.rejected = read_report_infos(raw_dir)
     seen: dict[str, str] = {}  # sha256 -> source_path
     loaded_as = {entry[1]: path for path, entry in known.items()}
-    paths = list_reports(raw_dir)
-    present = {p.relative_to(raw_dir).as_posix() for p in paths}
+    found = list_reports(raw_dir, follow_links=follow_links)
+    scan.files = found.names
+    scan.rejected.extend(found.rejected)
+    present = set(scan.files)
     for sha, path in loaded_as.items():
         if path in present:
             seen[sha] = path  # this content stays under the name it was loaded with
-    for path in paths:
-        source_path = path.relative_to(raw_dir).as_posix()
-        scan.files.append(source_path)
+    for raw_file in found.files:
+        source_path = raw_file.source_path
         try:
-            size = path.stat().st_size
-            if size > max_bytes:  # decided before reading a huge file into memory
-                raise _too_large(source_path, size, max_bytes)
-            data = path.read_bytes()
-        except ReportError as err:
+            with listing.open_report(raw_file) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > max_bytes:  # decided before reading a huge file into memory
+                    raise _too_large(source_path, size, max_bytes)
+                data = fh.read()
+        except (ReportError, listing.ReportError) as err:
             scan.rejected.append(err)
             continue
         except OSError as err:

@@ -17,6 +17,7 @@ class Settings:
     raw_dir: Path = Path("raw")
     warehouse: Path = Path("warehouse/esg.duckdb")
     max_bytes: int = 64 * 1024 * 1024  # larger files are rejected with a reason, not loaded
+    follow_links: bool = False  # links in raw/ that lead out of it are rejected unless this is set
     cron: str = "0 * * * *"
     batch_size: int = 25  # documents per Prefect task: task runs cost tens of ms each
     task_runner: str = "processes"  # where batches run: see flows.pipeline.make_task_runner

@@ -30,3 +30,22 @@ def test_export_writes_every_table_and_a_true_manifest(warehouse, tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".export-")]  # no staging left behind
     again = export_parquet(con, out)
     assert again == manifest
+
+
+def test_staging_folders_left_by_killed_exports_are_removed_by_the_next(warehouse, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    con = load.connect(warehouse)
+    out = tmp_path / "exports"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    killed = out / f".export-{dead.pid}-k1ll3d"        # an export killed mid-way
+    older = out / ".export-q7x_2mzp"                    # one from before staging names held a pid
+    running = out / f".export-{os.getppid()}-busy"      # an export still running: not ours to remove
+    for folder in (killed, older, running):
+        folder.mkdir(parents=True)
+        (folder / "figures.parquet").write_bytes(b"half written")
+    export_parquet(con, out)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".export-")) == [running.name]

@@ -71,7 +71,7 @@ def test_second_writer_gets_a_clear_busy_error(warehouse, tmp_path):
     """)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(load.WarehouseBusy, match="in use by another process"):
+        with pytest.raises(load.WarehouseBusy, match=rf"in use by PID {holder.pid} \(\S*python\S* -c import duckdb"):
             load.connect(warehouse)
     finally:
         holder.kill()
@@ -276,10 +276,10 @@ def test_two_runs_at_once_one_waits_one_is_told_and_the_warehouse_is_intact(
         patient = start_esg(*args, "--wait", "240", cwd=tmp_path, env=esg_env(prefect_api_url))
         code, out, err = finish(impatient)
         assert code == 1 and out == ""
-        assert err.strip().splitlines() == [
-            f"esg run: error: {warehouse}: the warehouse is in use by another process (PID {first.pid}), most "
-            "likely another `esg run`; wait for it to finish, pass --wait SECONDS, or use another --warehouse"]
-        wait_for_stderr(patient, r"in use by another process .*waiting up to 240 s")
+        (line,) = err.strip().splitlines()  # names the holder: its PID and command line
+        assert line.startswith(f"esg run: error: {warehouse}: the warehouse is in use by PID {first.pid} (esg run --raw ")
+        assert line.endswith("); wait for it to finish, pass --wait SECONDS, or use another --warehouse")
+        wait_for_stderr(patient, rf"in use by PID {first.pid} \(esg run .*; waiting up to 240 s")
     finally:
         release.touch()
     code, out, err = finish(first)
@@ -327,3 +327,43 @@ def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_
     assert con.execute("SELECT source_path, code_version FROM documents").fetchall() == [("a.txt", "")]
     assert load.known_documents(con).keys() == {"a.txt"}
     assert load.known_documents(con, CODE_VERSION) == {}  # made by an unknown version: processed again
+
+
+def test_a_failure_that_ends_the_transaction_itself_is_the_error_raised(warehouse, monkeypatch):
+    """On a full disk DuckDB ends the transaction itself; the ROLLBACK after it must not replace
+    "No space left on device" with "cannot rollback - no transaction is active"."""
+    con = load.connect(warehouse)
+    load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
+    original = load._insert
+
+    def disk_full_on_figures(con_, table, df, *stamp):
+        if table == "figures":
+            con_.execute("ROLLBACK")  # as DuckDB does when a write fails
+            raise duckdb.IOException('IO Error: Could not write file "esg.duckdb.wal": No space left on device')
+        original(con_, table, df, *stamp)
+
+    monkeypatch.setattr(load, "_insert", disk_full_on_figures)
+    with pytest.raises(duckdb.IOException, match="No space left on device"):
+        load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 999 meals.\n", "run-2"), "run-2")
+    assert con.execute("SELECT surface FROM figures").fetchall() == [("300",)]
+    error = load.warehouse_fault(warehouse, duckdb.IOException("IO Error: write: No space left on device"))
+    assert isinstance(error, load.DiskFull) and "free some space" in str(error)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "overwrite", "garbage"])
+def test_a_damaged_warehouse_says_so_and_how_to_rebuild_it(warehouse, damage):
+    con = load.connect(warehouse)
+    load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
+    con.close()
+    data = warehouse.read_bytes()
+    damaged = {"truncate": data[:len(data) // 2], "garbage": os.urandom(100),
+               "overwrite": data[:12288] + os.urandom(20 * 4096) + data[12288 + 20 * 4096:]}[damage]
+    warehouse.write_bytes(damaged)
+    for read_only in (True, False):
+        with pytest.raises(load.WarehouseDamaged) as info:
+            load.connect(warehouse, read_only=read_only)
+        message = str(info.value)
+        assert message.startswith(f"{warehouse}: the warehouse file is damaged (")
+        assert message.endswith("it is derived from raw/, so delete it (or move it aside) and run `esg run` "
+                                "to rebuild it")
+    assert warehouse.read_bytes() == damaged  # left as it was, for the user to look at

@@ -233,3 +233,15 @@ def test_documents_made_by_other_processing_code_are_processed_again(loaded, raw
 
     assert con.execute("SELECT DISTINCT code_version FROM documents").fetchall() == [(CODE_VERSION,)]
     assert con.execute("SELECT count(*) FROM figures").fetchone()[0] == figures_before
+
+
+def test_a_file_name_that_is_not_utf8_is_rejected_and_every_other_file_loads(raw_dir, warehouse, prefect_harness):
+    (raw_dir / "a.txt").write_text("Sub header: A\nWe gave 300 meals.\n", encoding="utf-8")
+    (raw_dir / "b.txt").write_text("Sub header: B\nWe planted 40 trees.\n", encoding="utf-8")
+    with open(bytes(raw_dir) + b"/zz\xff.txt", "wb") as fh:  # sorts between the two others
+        fh.write(b"x")
+    summary = ingest_reports(raw_dir=raw_dir, warehouse=warehouse)
+    assert (summary["files"], summary["loaded"], summary["rejected"]) == (3, 2, 1)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT source_path FROM documents ORDER BY 1").fetchall() == [("a.txt",), ("b.txt",)]
+    assert con.execute('SELECT source_path, "check" FROM rejections').fetchall() == [("zz\\xff.txt", "bad_file_name")]

@@ -96,3 +96,84 @@ def test_what_is_not_a_report_is_rejected_with_its_reason(name, data, check, wor
         from flows.readers import read_document
         read_document(source_file(name, data, 10**6))
     assert info.value.check == check and words in str(info.value) and str(info.value).startswith(name)
+
+
+def test_a_file_name_that_is_not_utf8_is_rejected_with_its_name_escaped(tmp_path):
+    (tmp_path / "a.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
+    with open(bytes(tmp_path) + b"/zz\xff.txt", "wb") as fh:
+        fh.write(b"Sub header: B\nText 2.\n")
+    scan = scan_raw(tmp_path, {}, 10**6)
+    assert [r.source_path for r in scan.sources] == ["a.txt"]
+    ((source_path, check, reason),) = [(e.source_path, e.check, e.reason) for e in scan.rejected]
+    assert (source_path, check) == ("zz\\xff.txt", "bad_file_name")
+    assert "not valid UTF-8" in reason and "rename" in reason
+    assert source_path.encode("utf-8")  # storable: no lone surrogates
+    assert sorted(scan.files) == ["a.txt", "zz\\xff.txt"]
+
+
+def _odd_tree(tmp_path):
+    """raw/ with every kind of link and special file; returns (raw, the file outside raw/)."""
+    import os
+
+    raw, outside = tmp_path / "raw", tmp_path / "outside.txt"
+    (raw / "sub").mkdir(parents=True)
+    (raw / "locked").mkdir()
+    outside.write_text("Sub header: Secret\nNot a report of ours: 42 tonnes.\n", encoding="utf-8")
+    (raw / "a.txt").write_text("Sub header: A\nText 1.\n", encoding="utf-8")
+    (raw / "sub" / "real.txt").write_text("Sub header: R\nText 2.\n", encoding="utf-8")
+    (raw / "locked" / "hidden from us.txt").write_text("Sub header: L\nText 3.\n", encoding="utf-8")
+    (raw / "p.txt").symlink_to(outside)                     # leaves raw/
+    (raw / "to real.txt").symlink_to("sub/real.txt")        # stays inside raw/
+    (raw / "loop.txt").symlink_to("loop.txt")               # a loop
+    (raw / "dangling.txt").symlink_to("nowhere.txt")        # a dangling link
+    (raw / "dirlink").symlink_to("sub")                     # a folder inside raw/
+    (raw / "sub" / "back").symlink_to("..")                 # the folder it lies in
+    os.mkfifo(raw / "fifo.txt")                             # would block a plain read forever
+    return raw, outside
+
+
+def _no_listing(monkeypatch, folder):
+    """Make listing `folder` fail as it does for a user without permission (root reads anything)."""
+    import os
+
+    from flows import listing
+
+    os.chmod(folder, 0)
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.fspath(path) == os.fspath(folder):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(listing.os, "scandir", scandir)
+
+
+def test_links_loops_special_files_and_unreadable_folders_are_rejected_with_why(tmp_path, monkeypatch):
+    raw, outside = _odd_tree(tmp_path)
+    _no_listing(monkeypatch, raw / "locked")
+    scan = scan_raw(raw, {}, 10**6)
+    assert [r.source_path for r in scan.sources] == ["a.txt", "sub/real.txt"]
+    checks = {e.source_path: e.check for e in scan.rejected}
+    assert checks == {
+        "p.txt": "link_outside_raw", "loop.txt": "link_loop", "dangling.txt": "dangling_link",
+        "dirlink": "folder_link", "sub/back": "link_loop", "fifo.txt": "not_a_file",
+        "locked/": "unreadable_folder", "to real.txt": "duplicate_content"}
+    reasons = {e.source_path: e.reason for e in scan.rejected}
+    assert str(outside) in reasons["p.txt"] and "--follow-links" in reasons["p.txt"]
+    assert "nowhere.txt" in reasons["dangling.txt"] and "named pipe" in reasons["fifo.txt"]
+    assert "chmod" in reasons["locked/"]
+    assert sorted(scan.files) == sorted(["a.txt", "sub/real.txt"] + list(checks))
+
+
+def test_follow_links_reads_links_out_of_raw_and_into_folders_but_never_loops(tmp_path, monkeypatch):
+    raw, outside = _odd_tree(tmp_path)
+    _no_listing(monkeypatch, raw / "locked")
+    scan = scan_raw(raw, {}, 10**6, follow_links=True)
+    # first in name order loads: dirlink/real.txt, and the real path is the duplicate
+    assert [r.source_path for r in scan.sources] == ["a.txt", "dirlink/real.txt", "p.txt"]
+    assert scan.sources[2].data == outside.read_bytes()
+    checks = {e.source_path: e.check for e in scan.rejected}
+    assert checks["sub/back"] == "link_loop" and checks["dirlink/back"] == "link_loop"
+    assert checks["sub/real.txt"] == checks["to real.txt"] == "duplicate_content"
+    assert checks["loop.txt"] == "link_loop" and checks["fifo.txt"] == "not_a_file"
