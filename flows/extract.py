@@ -357,6 +357,21 @@ def _header_unit(cell: str) -> tuple[str, str] | None:
 _MAX_SENTENCE = 400  # characters kept on each side of a figure when a text has no sentence ends
 
 
+@dataclass(frozen=True)
+class _StatedYears:
+    """The years a text states, in order, and the summaries _year needs: computed once per text."""
+
+    found: list[tuple[int, int, int]]  # (position, year, rank); lower rank is surer
+    positions: list[int]  # found's positions, for bisect
+    recent: int  # a year before this is history ("a home built in 1949"): the median stated year - 10
+    stated: frozenset[int]  # the years stated as a time (rank < 3)
+
+    @classmethod
+    def of(cls, found: list[tuple[int, int, int]]) -> _StatedYears:
+        stated = sorted(y[1] for y in found if y[2] < 3)
+        return cls(found, [y[0] for y in found], stated[len(stated) // 2] - 10 if stated else 0, frozenset(stated))
+
+
 class _Context:
     """What figures need from their surroundings: URLs, sentence ends, years stated."""
 
@@ -364,7 +379,7 @@ class _Context:
         self.text = text
         self._urls: list[tuple[int, int]] | None = None
         self._ends: list[int] | None = None
-        self._years: list[tuple[int, int, int]] | None = None  # (position, year, rank)
+        self._years: _StatedYears | None = None
         self._proper: dict[str, bool] = {}
         self._tables: dict[int, list[list[str]]] = {}
         self.rows: dict[int, tuple[int, int]] = {}  # figure start -> bounds of its table row
@@ -405,8 +420,8 @@ class _Context:
             e = cut if cut > end else end + _MAX_SENTENCE
         return s, e
 
-    def years(self) -> list[tuple[int, int, int]]:
-        """Years stated as the time of a statement: (position, year, rank); lower rank is surer."""
+    def years(self) -> _StatedYears:
+        """Years stated as the time of a statement, with what _year looks up in them."""
         if self._years is None:
             found = []
             t = self.text
@@ -426,7 +441,7 @@ class _Context:
                     word = intro.group(0).strip().lower()
                     rank = 3 if word in ("by", "around", "before", "until") else (1 if word.startswith(("as of", "as at", "by", "end", "at the end")) else 2)
                     found.append((m.start(), year, rank))
-            self._years = found
+            self._years = _StatedYears.of(found)
         return self._years
 
     def table_cell(self, start: int, end: int) -> tuple[str, str, str | None] | None:
@@ -839,10 +854,10 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     label = _YEAR_LABEL.search(text, max(0, fig_start - 12), fig_start)
     if label:
         return int(label.group(1))  # "(2022: 14.1%)", "2023 — 12,000 tCO2e"
-    years = ctx.years()
+    known = ctx.years()
+    years, positions = known.found, known.positions
     if not years:
         return None
-    positions = [y[0] for y in years]
     nxt = bisect.bisect_left(positions, fig_end)
     if nxt < len(years) and years[nxt][0] < s_end:
         gap = text[fig_end:years[nxt][0]]
@@ -852,14 +867,11 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     in_sentence = years[lo:hi]
     if in_sentence:
         return min(in_sentence, key=lambda y: (y[2], abs(y[0] - fig_start)))[1]
-    block_start = max(text.rfind("\n\n", 0, s_start), s_start - 800, 0)
-    stated = sorted(y[1] for y in years if y[2] < 3)
-    recent = stated[len(stated) // 2] - 10 if stated else 0  # "a home built in 1949" is history
-    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo] if y[2] < 3 and y[1] >= recent]
+    block_start = max(text.rfind("\n\n", max(0, s_start - 800), s_start), s_start - 800, 0)
+    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo] if y[2] < 3 and y[1] >= known.recent]
     if earlier:
         return earlier[-1][1]
-    stated = {y[1] for y in years if y[2] < 3}
-    return stated.pop() if len(stated) == 1 else None
+    return next(iter(known.stated)) if len(known.stated) == 1 else None
 
 
 def _names(ctx: _Context, segment_start: int, segment: str, sentence_start: bool) -> list[tuple[int, str]]:
