@@ -18,6 +18,7 @@ bounds, years stated) is computed once per text, lazily.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -547,13 +548,24 @@ def extract_figures(text: str) -> list[Figure]:
             if fig is not None:
                 extra.append(fig)
     if extra:
-        spans = [(f.char_start, f.char_end) for f in figures]
-        for fig in sorted(extra, key=lambda f: (f.char_start, -f.char_end)):
-            if not any(a < fig.char_end and fig.char_start < b for a, b in spans):
-                figures.append(fig)
-                spans.append((fig.char_start, fig.char_end))
-        figures.sort(key=lambda f: f.char_start)
+        figures = _merge(figures, extra)
     return figures
+
+
+def _merge(figures: list[Figure], extra: list[Figure]) -> list[Figure]:
+    """figures, plus each extra figure (leftmost and longest first) that overlaps none taken, by start."""
+    spans = sorted((f.char_start, f.char_end) for f in figures)
+    starts = [a for a, _ in spans]
+    reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end of the spans so far
+    merged, extra_reach = list(figures), -1
+    for fig in sorted(extra, key=lambda f: (f.char_start, -f.char_end)):
+        i = bisect.bisect_left(starts, fig.char_end)  # figures that start before this one ends
+        if (i and reach[i - 1] > fig.char_start) or extra_reach > fig.char_start:
+            continue  # extra figures come by start: one taken overlaps this one when it ends after its start
+        merged.append(fig)
+        extra_reach = max(extra_reach, fig.char_end)
+    merged.sort(key=lambda f: f.char_start)
+    return merged
 
 
 def _is_range(m: re.Match) -> bool:
