@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -355,6 +356,40 @@ def _header_unit(cell: str) -> tuple[str, str] | None:
     return None
 
 
+_DATA_CELL = re.compile(r"[-−]?[\d.,%]+")
+_SPACE_RUN = re.compile(r"\s*")
+
+
+def _blank_between(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is only whitespace; reads back from end to the first non-blank."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end == start
+
+
+class _Row:
+    """A line of a flattened `|` table, split once: its cells and what they state."""
+
+    def __init__(self, text: str, start: int, end: int):
+        raw = text[start:end].split("|")
+        self.cells = [c.strip() for c in raw]
+        self.pipes = array("q", itertools.accumulate((len(c) + 1 for c in raw[:-1]), initial=start - 1))[1:]
+        self.has_data = any(_DATA_CELL.fullmatch(c) for c in self.cells)
+        self.label = next((c for c in self.cells if c and not _DATA_CELL.fullmatch(c)), None)
+        self.unit = next((u for c in self.cells if c and not c[0].isdigit() and (u := _unit_of(c, "", ""))), None)
+        above = text[text.rfind("\n", 0, max(0, start - 1)) + 1:max(0, start - 1)]
+        below_end = text.find("\n", end + 1)
+        below = text[end + 1:len(text) if below_end == -1 else below_end]
+        self.neighbour_is_row = "|" in above or "|" in below
+        self._units: list[tuple[str, str] | None] | None = None
+
+    def units(self) -> list[tuple[str, str] | None]:
+        """The unit each cell names in parentheses, as a header: "Energy (GJ)" -> GJ."""
+        if self._units is None:
+            self._units = [_header_unit(c) for c in self.cells]
+        return self._units
+
+
 _MAX_SENTENCE = 400  # characters kept on each side of a figure when a text has no sentence ends
 
 
@@ -382,7 +417,11 @@ class _Context:
         self._ends: list[int] | None = None
         self._years: _StatedYears | None = None
         self._proper: dict[str, bool] = {}
-        self._tables: dict[int, list[list[str]]] = {}
+        self._line = (0, -1)  # bounds of the line looked up last
+        self._rows: dict[tuple[int, int], _Row | None] = {}
+        self._starts_above: dict[int, int] = {}
+        self._tables: dict[int, list[_Row]] = {}
+        self._units_above: dict[int, set[tuple[str, str]]] = {}
         self.rows: dict[int, tuple[int, int]] = {}  # figure start -> bounds of its table row
         self.names: dict[tuple[int, int], tuple[list, list]] = {}
 
@@ -453,55 +492,78 @@ class _Context:
         header names; ("number", "number") when none does. None when the number is not a cell.
         """
         text = self.text
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        line_end = len(text) if line_end == -1 else line_end
-        line = text[line_start:line_end]
-        if "|" not in line:
+        line_start, line_end = self._line_of(start)[0], self._line_of(end)[1]
+        row = self._row(line_start, line_end)
+        if row is None:
             return None
-        if line.count("|") < 2:  # a two-column row counts when a neighbouring line is a row too
-            above = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1:max(0, line_start - 1)]
-            below_end = text.find("\n", line_end + 1)
-            below = text[line_end + 1:len(text) if below_end == -1 else below_end]
-            if "|" not in above and "|" not in below:
-                return None
-        before, after = text[line_start:start], text[end:line_end]
-        if (before.rsplit("|", 1)[-1].strip() if "|" in before else before.strip()) or after.split("|", 1)[0].strip():
+        if len(row.pipes) < 2 and not row.neighbour_is_row:
+            return None  # a two-column row counts when a neighbouring line is a row too
+        column = bisect.bisect_left(row.pipes, start)  # the pipes before the number
+        cell_start = row.pipes[column - 1] + 1 if column else line_start
+        next_pipe = bisect.bisect_left(row.pipes, end)
+        cell_end = row.pipes[next_pipe] if next_pipe < len(row.pipes) else line_end
+        if not _blank_between(text, cell_start, start) or _SPACE_RUN.match(text, end).end() < cell_end:
             return None  # the number does not fill its cell
         self.rows[start] = (line_start, line_end)
-        cells = [c.strip() for c in line.split("|")]
-        label = next((c for c in cells if c and not re.fullmatch(r"[-−]?[\d.,%]+", c)), None)
-        for cell in cells:
-            unit = _unit_of(cell, "", "") if cell and not cell[0].isdigit() else None
-            if unit:
-                return unit[0], unit[1], label
-        if label and _header_unit(label):
-            return (*_header_unit(label), label)  # "Energy use (GJ) | 100 | 90"
-        column = before.count("|")
+        if row.unit:
+            return row.unit[0], row.unit[1], row.label
+        if row.label and _header_unit(row.label):
+            return (*_header_unit(row.label), row.label)  # "Energy use (GJ) | 100 | 90"
         headers = self._table_headers(line_start)
         for header in headers:
-            if len(header) == len(cells) and _header_unit(header[column]):
-                return (*_header_unit(header[column]), label)
-        units = {u for h in headers for c in h if (u := _header_unit(c)) and u[0] != "%"}
-        return (*(units.pop() if len(units) == 1 else ("number", "number")), label)
+            if len(header.cells) == len(row.cells) and header.units()[column]:
+                return (*header.units()[column], row.label)
+        units = self._header_units(line_start)
+        return (*(next(iter(units)) if len(units) == 1 else ("number", "number")), row.label)
 
-    def _table_headers(self, line_start: int) -> list[list[str]]:
-        """The lines of the table above line_start (nearest first), split into cells."""
+    def _line_of(self, pos: int) -> tuple[int, int]:
+        """Bounds of the line holding pos (a line break belongs to the line it ends)."""
+        start, end = self._line
+        if not start <= pos <= end:  # figures come in order: most share the line looked up last
+            text = self.text
+            end = text.find("\n", pos)
+            start, end = text.rfind("\n", 0, pos) + 1, len(text) if end == -1 else end
+            self._line = start, end
+        return start, end
+
+    def _row(self, start: int, end: int) -> _Row | None:
+        """text[start:end] split into table cells, once; None when it holds no `|`."""
+        key = (start, end)
+        if key not in self._rows:
+            text = self.text
+            has_pipe = text.find("|", start, end) != -1
+            self._rows[key] = _Row(text, start, end) if has_pipe else None
+        return self._rows[key]
+
+    def _line_above(self, line_start: int) -> int:
+        """Where the line before the one starting at line_start starts."""
+        if line_start not in self._starts_above:
+            self._starts_above[line_start] = self.text.rfind("\n", 0, line_start - 1) + 1
+        return self._starts_above[line_start]
+
+    def _table_headers(self, line_start: int) -> list[_Row]:
+        """The lines of the table above line_start (nearest first) that hold no data: its header."""
         if line_start not in self._tables:
-            text, pos, headers = self.text, line_start, []
+            pos, headers = line_start, []
             for _ in range(60):
                 if pos <= 0:
                     break
-                prev_start = text.rfind("\n", 0, pos - 1) + 1
-                prev = text[prev_start:pos - 1]
-                if "|" not in prev:
+                prev_start = self._line_above(pos)
+                row = self._row(prev_start, pos - 1)
+                if row is None:
                     break
-                cells = [c.strip() for c in prev.split("|")]
-                if not any(re.fullmatch(r"[-−]?[\d.,%]+", c) for c in cells):
-                    headers.append(cells)  # data rows above are not headers
+                if not row.has_data:
+                    headers.append(row)  # data rows above are not headers
                 pos = prev_start
             self._tables[line_start] = headers
         return self._tables[line_start]
+
+    def _header_units(self, line_start: int) -> set[tuple[str, str]]:
+        """The units, other than %, that the header above line_start names."""
+        if line_start not in self._units_above:
+            self._units_above[line_start] = {
+                u for h in self._table_headers(line_start) for u in h.units() if u and u[0] != "%"}
+        return self._units_above[line_start]
 
     def is_proper(self, word: str, pos: int) -> bool:
         """True when word also appears capitalized mid-sentence nearby: a name, not an opener."""
