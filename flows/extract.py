@@ -452,7 +452,14 @@ class _Context:
         s = self._ends[i - 1][1] if i > 0 else 0
         j = bisect.bisect_left(self._end_starts, end)
         e = self._ends[j][0] if j < len(self._ends) else len(self.text)
-        # text without sentence ends (tables, lists) would make every "sentence" huge: cap it
+        return self.capped(s, e, start, end)
+
+    def capped(self, s: int, e: int, start: int, end: int) -> tuple[int, int]:
+        """Bounds [s, e) around a figure [start, end), at most _MAX_SENTENCE characters on each side.
+
+        Text without sentence ends (tables, lists, a long table row) would make every "sentence"
+        huge, and every figure's work grow with it.
+        """
         if start - s > _MAX_SENTENCE:
             s = self.text.find(" ", start - _MAX_SENTENCE, start) + 1 or start - _MAX_SENTENCE
         if e - end > _MAX_SENTENCE:
@@ -1073,7 +1080,7 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
             kind: str, before: str, after: str, metric: str | None = None,
             bounds: tuple[int, int] | None = None) -> Figure:
     text = ctx.text
-    s_start, s_end = bounds or ctx.sentence(start, end)  # a table cell's sentence is its row
+    s_start, s_end = ctx.capped(*bounds, start, end) if bounds else ctx.sentence(start, end)  # a table cell's: its row
     sentence = text[s_start:s_end].strip()
     base_unit, _, per = unit.partition("/")
     unit_normalized, factor = _conversion(base_unit)
