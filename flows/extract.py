@@ -390,6 +390,11 @@ class _Row:
         return self._units
 
 
+# A capitalized word after a lower-case word or a comma: "... of Compliance", "(Alibaba"
+_MID_SENTENCE_CAPITAL = re.compile(r" (?<=[a-z,;:(] )([A-Z][^\W_]*)")
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+_NEARBY = 4000  # how far is_proper looks for a word, on each side
+
 _MAX_SENTENCE = 400  # characters kept on each side of a figure when a text has no sentence ends
 
 
@@ -416,7 +421,7 @@ class _Context:
         self._urls: list[tuple[int, int]] | None = None
         self._ends: list[int] | None = None
         self._years: _StatedYears | None = None
-        self._proper: dict[str, bool] = {}
+        self._capitalized: dict[str, list[int]] | None = None
         self._line = (0, -1)  # bounds of the line looked up last
         self._rows: dict[tuple[int, int], _Row | None] = {}
         self._starts_above: dict[int, int] = {}
@@ -573,17 +578,18 @@ class _Context:
         return self._units_above[line_start]
 
     def is_proper(self, word: str, pos: int) -> bool:
-        """True when word also appears capitalized mid-sentence nearby: a name, not an opener."""
-        if word not in self._proper:
-            window = self.text[max(0, pos - 4000):pos + 4000]
-            found = False
-            i = window.find(" " + word)
-            while i != -1 and not found:
-                end = i + 1 + len(word)
-                found = i > 0 and window[i - 1] in "abcdefghijklmnopqrstuvwxyz,;:(" and not window[end:end + 1].isalnum()
-                i = window.find(" " + word, i + 1)
-            self._proper[word] = found
-        return self._proper[word]
+        """True when word (capitalized) also appears capitalized mid-sentence within 4,000
+        characters of pos ("... of Compliance"): a name, not a sentence opener."""
+        if self._capitalized is None:  # one scan, on first use: where each capitalized word appears mid-sentence
+            self._capitalized = {}
+            for m in _MID_SENTENCE_CAPITAL.finditer(self.text):
+                self._capitalized.setdefault(m.group(1), []).append(m.start(1))
+        text = self.text
+        key = _ALNUM_RUN.match(word)
+        positions = self._capitalized.get(key.group(0), ()) if key else ()
+        lo, hi = max(0, pos - _NEARBY) + 2, min(len(text), pos + _NEARBY) - len(word)
+        return any(text.startswith(word, at) and not text[at + len(word):at + len(word) + 1].isalnum()
+                   for at in positions[bisect.bisect_left(positions, lo):bisect.bisect_right(positions, hi)])
 
 
 # --------------------------------------------------------------------------------------------
