@@ -428,7 +428,8 @@ class _Context:
         self._tables: dict[int, list[_Row]] = {}
         self._units_above: dict[int, set[tuple[str, str]]] = {}
         self.rows: dict[int, tuple[int, int]] = {}  # figure start -> bounds of its table row
-        self.names: dict[tuple[int, int], tuple[list, list]] = {}
+        self._first_names: dict[tuple[int, int], tuple[int, str] | None] = {}
+        self._last_names: dict[int, str | None] = {}
 
     def in_url(self, pos: int) -> bool:
         if self._urls is None:
@@ -576,6 +577,26 @@ class _Context:
             self._units_above[line_start] = {
                 u for h in self._table_headers(line_start) for u in h.units() if u and u[0] != "%"}
         return self._units_above[line_start]
+
+    def first_name(self, s_start: int, s_end: int) -> tuple[int, str] | None:
+        """(position, name) of the first name in text[s_start:s_end]; looked for once per sentence."""
+        key = (s_start, s_end)
+        if key not in self._first_names:
+            segment = self.text[s_start:s_end]
+            names = ((s_start + m.start(), name) for m in _ENTITY.finditer(segment)
+                     if (name := _name(self, s_start, segment, m)))
+            self._first_names[key] = next(names, None)
+        return self._first_names[key]
+
+    def last_name_before(self, s_start: int) -> str | None:
+        """The last name in the 500 characters before s_start; looked for once per sentence start."""
+        if s_start not in self._last_names:
+            segment_start = max(0, s_start - 500)
+            segment = self.text[segment_start:s_start]
+            names = (name for m in reversed(list(_ENTITY.finditer(segment)))
+                     if (name := _name(self, segment_start, segment, m)))
+            self._last_names[s_start] = next(names, None)
+        return self._last_names[s_start]
 
     def is_proper(self, word: str, pos: int) -> bool:
         """True when word (capitalized) also appears capitalized mid-sentence within 4,000
@@ -961,30 +982,27 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     return next(iter(known.stated)) if len(known.stated) == 1 else None
 
 
-def _names(ctx: _Context, segment_start: int, segment: str, sentence_start: bool) -> list[tuple[int, str]]:
-    """(offset, name) of the capitalized names in a segment of text."""
-    found = []
-    for m in _ENTITY.finditer(segment):
-        words = _POSSESSIVE.sub("", m.group(1)).strip(" .-").split()
-        while words and (words[0] in _NOT_ENTITY or _NOT_NAME_WORD.fullmatch(words[0]) or not words[0][0].isupper()):
-            words = words[1:]
-        while words and (words[-1] in _NOT_ENTITY or words[-1] in _UNIT_WORDS or _NOT_NAME_WORD.fullmatch(words[-1])
-                         or words[-1].lower() in ("and", "of", "for", "de", "&")):
-            words = words[:-1]
-        if not words or len(words) > 6 or any(_FOOTNOTE_GLUED.fullmatch(w) for w in words):
-            continue  # running headers, footnote markers glued to words ("Scope1", "PPAs1")
-        if len(words) == 1 and (len(words[0]) < 3 or words[0] in _UNIT_WORDS):
-            continue
-        name = " ".join(words)
-        at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
-        if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
-            continue  # a capitalized sentence opener ("Compliance"), not a name
-        if any(ch.isdigit() for ch in name) and not re.search(r"[A-Za-z]{3}", name):
-            continue
-        if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
-            continue
-        found.append((segment_start + m.start(), name))
-    return found
+def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str | None:
+    """The name an _ENTITY match in a segment of text holds, if it is one."""
+    words = _POSSESSIVE.sub("", m.group(1)).strip(" .-").split()
+    while words and (words[0] in _NOT_ENTITY or _NOT_NAME_WORD.fullmatch(words[0]) or not words[0][0].isupper()):
+        words = words[1:]
+    while words and (words[-1] in _NOT_ENTITY or words[-1] in _UNIT_WORDS or _NOT_NAME_WORD.fullmatch(words[-1])
+                     or words[-1].lower() in ("and", "of", "for", "de", "&")):
+        words = words[:-1]
+    if not words or len(words) > 6 or any(_FOOTNOTE_GLUED.fullmatch(w) for w in words):
+        return None  # running headers, footnote markers glued to words ("Scope1", "PPAs1")
+    if len(words) == 1 and (len(words[0]) < 3 or words[0] in _UNIT_WORDS):
+        return None
+    name = " ".join(words)
+    at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
+    if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
+        return None  # a capitalized sentence opener ("Compliance"), not a name
+    if any(ch.isdigit() for ch in name) and not re.search(r"[A-Za-z]{3}", name):
+        return None
+    if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
+        return None
+    return name
 
 
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')$")
@@ -996,20 +1014,12 @@ _NOT_NAME_WORD = re.compile(r"FY\d*|[\d.,]+|[A-Z]{1,2}\d.*")
 
 
 def _entity(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> str | None:
-    """The first name in the sentence before the figure (its subject), else the latest earlier one."""
-    key = (s_start, s_end)
-    if key not in ctx.names:
-        text = ctx.text
-        ctx.names[key] = (
-            _names(ctx, s_start, text[s_start:s_end], True),
-            _names(ctx, max(0, s_start - 500), text[max(0, s_start - 500):s_start], False),
-        )
-    in_sentence, earlier = ctx.names[key]
-    for pos, name in in_sentence:
-        if pos < fig_start:
-            return name
-        break
-    return earlier[-1][1] if earlier else None
+    """The first name in the sentence if it comes before the figure (its subject), else the last
+    name in the 500 characters before the sentence."""
+    first = ctx.first_name(s_start, s_end)
+    if first and first[0] < fig_start:
+        return first[1]
+    return ctx.last_name_before(s_start)
 
 
 _METRIC_STOP = re.compile(
