@@ -360,6 +360,14 @@ _DATA_CELL = re.compile(r"[-−]?[\d.,%]+")
 _SPACE_RUN = re.compile(r"\s*")
 
 
+def _find_all(text: str, sub: str):
+    """Every position of sub in text, overlapping ones included."""
+    i = text.find(sub)
+    while i != -1:
+        yield i
+        i = text.find(sub, i + 1)
+
+
 def _blank_between(text: str, start: int, end: int) -> bool:
     """True when text[start:end] is only whitespace; reads back from end to the first non-blank."""
     while end > start and text[end - 1].isspace():
@@ -430,6 +438,8 @@ class _Context:
         self.rows: dict[int, tuple[int, int]] = {}  # figure start -> bounds of its table row
         self._first_names: dict[tuple[int, int], tuple[int, str] | None] = {}
         self._last_names: dict[int, str | None] = {}
+        self._keywords: dict[tuple[int, int], list[tuple[int, str]] | None] = {}
+        self._metric_keywords: dict[str | None, set[str]] = {}
 
     def in_url(self, pos: int) -> bool:
         if self._urls is None:
@@ -597,6 +607,28 @@ class _Context:
                      if (name := _name(self, segment_start, segment, m)))
             self._last_names[s_start] = next(names, None)
         return self._last_names[s_start]
+
+    def keywords(self, start: int, end: int, within: tuple[int, int]) -> set[str]:
+        """The topic keywords text[start:end] holds, lower-cased.
+
+        The keywords of a sentence (``within``) are found once, with their positions; those of a
+        range inside it are the ones that lie inside the range.
+        """
+        if within not in self._keywords:
+            a, b = within
+            lowered = self.text[a:b].lower()
+            self._keywords[within] = (None if len(lowered) != b - a else  # positions would not line up
+                                      [(a + i, w) for w in _KEYWORD_TOPIC if w in lowered for i in _find_all(lowered, w)])
+        hits = self._keywords[within]
+        if hits is None:
+            return _keywords_in(self.text[start:end].lower())
+        return {w for at, w in hits if start <= at and at + len(w) <= end}
+
+    def metric_keywords(self, metric: str | None) -> set[str]:
+        """The topic keywords a metric holds, lower-cased; once per metric (row labels repeat)."""
+        if metric not in self._metric_keywords:
+            self._metric_keywords[metric] = _keywords_in(metric.lower()) if metric else set()
+        return self._metric_keywords[metric]
 
     def is_proper(self, word: str, pos: int) -> bool:
         """True when word (capitalized) also appears capitalized mid-sentence within 4,000
@@ -1059,21 +1091,26 @@ _GHG_CONTEXT = re.compile(r"(?i:emission|carbon|co2|ghg|greenhouse|net[- ]zero|d
 _REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest)")
 
 
-def _topic(metric: str | None, before: str, window: str, sentence: str, kind: str) -> str:
-    """Topic from weighted keywords of the metric, the words around the figure and the sentence."""
-    near, close, far = (metric or "").lower(), window.lower(), sentence.lower()
+_KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items() for w, weight in words}
+
+
+def _keywords_in(lowered: str) -> set[str]:
+    """The topic keywords a lower-cased string holds."""
+    return {w for w in _KEYWORD_TOPIC if w in lowered}
+
+
+def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, before: str, window: str,
+           sentence: str, kind: str) -> str:
+    """Topic from weighted keywords of the metric, the words around the figure and the sentence.
+
+    found: the keywords each of those three holds (_keywords_in of each, lower-cased).
+    """
+    near, close = (metric or "").lower(), window.lower()
+    in_near, in_close, in_far = found
     scores: dict[str, float] = {}
-    for topic, words in _TOPIC_KEYWORDS.items():
-        score = 0.0
-        for w, weight in words:
-            if w in near:
-                score += 3 * weight
-            if w in close:
-                score += 1.5 * weight
-            if w in far:
-                score += weight
-        if score:
-            scores[topic] = score
+    for w in in_near | in_close | in_far:
+        topic, weight = _KEYWORD_TOPIC[w]
+        scores[topic] = scores.get(topic, 0) + weight * (3 * (w in in_near) + 1.5 * (w in in_close) + (w in in_far))
     if "emissions_reduction" in scores and not _GHG_CONTEXT.search(sentence):
         del scores["emissions_reduction"]  # "water use fell 4%" is about water, not emissions
     boost = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}.get(kind)
@@ -1103,14 +1140,19 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
     if per:
         unit_normalized = f"{unit_normalized}/{per}"
     metric = metric or _metric(text, start, end, unit)
-    window = text[max(s_start, start - 70):min(s_end, end + 50)]
+    w_start, w_end = max(s_start, start - 70), min(s_end, end + 50)
+    window = text[w_start:w_end]
     clause = text[max(s_start, start - 120):start]
     cut = [m.end() for m in _CLAUSE_BREAK.finditer(clause)]
     clause = clause[cut[-1]:] if cut else clause  # the reduction verb must govern the figure
-    topic = _topic(metric, clause, window, sentence, kind)
+    lead = s_end - s_start - len(text[s_start:s_end].lstrip())  # where the stripped sentence starts
+    found = (ctx.metric_keywords(metric), ctx.keywords(w_start, w_end, (s_start, s_end)),
+             ctx.keywords(s_start + lead, s_start + lead + len(sentence), (s_start, s_end)))
+    topic = _topic(found, metric, clause, window, sentence, kind)
     if topic == "other" and s_start > 0:  # "It ranged from 0.01% to 0.6%": the previous sentence says what
         p_start, _ = ctx.sentence(max(0, s_start - 2), max(0, s_start - 1))
-        topic = _topic(None, "", "", text[p_start:s_start], kind)
+        topic = _topic((set(), set(), ctx.keywords(p_start, s_start, (p_start, s_start))), None, "", "",
+                       text[p_start:s_start], kind)
     return Figure(
         char_start=start,
         char_end=end,
