@@ -158,12 +158,14 @@ _GLUED = r"(?:in|was|were|is|of|to|for|and|the|from|on|at|by|with|tonnes|tons|me
 _LONG_UNITS = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if len(u) > 2 or u in ("m3", "m³", "kg", "lb", "gj", "tj", "pj"))
 _SHORT_CASED = "|".join(re.escape(u) for u in sorted(_CASED_UNITS, key=len, reverse=True))
 # One scan anchored on digits: number, optional range, scale word, unit, trailing currency word.
+# The blanks before a unit are taken possessively (*+): a unit never starts with one, and giving
+# them back one by one made a number followed by a long run of spaces cost quadratic time.
 _NUMERIC = re.compile(
     rf"""
     (?P<num>{_NUM})
     (?:[ \t]?(?P<range>-|–|to)[ \t]?(?P<num2>{_NUM}))?
     (?:[ \t]?(?P<scale>(?:{_SCALE}))(?=[^a-zA-Z]|{_GLUED}|$))?
-    (?:[ \t]*\n?[ \t]*(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?!\w|\.\w)|%))?
+    (?:[ \t]*+(?:\n[ \t]*+)?(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?!\w|\.\w)|%))?
     (?:[ \t]?(?P<cur_word>(?i:yuan|renminbi|dollars|euros|rupees|yen|ringgit)|USD|EUR|GBP|CNY|RMB|JPY|SGD|HKD|AUD|CAD|CHF|INR|LKR|MYR|SEK)\b)?
     """,
     re.VERBOSE,
@@ -189,7 +191,9 @@ _CURRENCY_BEFORE = re.compile(
     r"(?:(?<![A-Za-z])(?:RMB|CNY|USD|HKD|SGD|AUD|CAD|EUR|GBP|LKR|INR|JPY|MYR|CHF|SEK|NOK|DKK|KRW|BRL|ZAR|IDR|PHP|"
     r"MXN|TWD|RM|Rs\.?|Rp|US\$|HK\$|S\$|A\$|AU\$|C\$|CA\$|NZ\$|R\$|NT\$|MX\$)|(?<![A-Z])\$|€|£|¥|₹|₩|₱)[ \t]?$"
 )
-_URL = re.compile(r"https?://\S+|www\.\S+|<[^<>\s]*\.[a-z]{2,}[^<>\s]*>", re.I)
+# a URL, bare or in <...> (the lookahead finds the closing > once, so a long run without one
+# costs linear time, not a retry from every dot)
+_URL = re.compile(r"https?://\S+|www\.\S+|<(?=[^<>\s]*>)[^<>\s]*?\.[a-z]{2,}[^<>\s]*>", re.I)
 _EMAIL = re.compile(r"(?<![\w.-])[\w.-]+@[\w-]+\.[\w.]+")
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -747,7 +751,7 @@ def _is_year(num: str) -> bool:
 
 
 _GHG_AFTER = re.compile(r"(?i:[ \t]*(?:of[ \t]*)?(?:CO2|CO₂|carbon dioxide|GHG|greenhouse|emission|carbon\b|offsets?|credits?|reduction)|[^.;\n]{0,25}\bCO2)")
-_OF_OTHER = re.compile(r"(?i:[ \t]*\n?[ \t]*of[ \t]+(?!CO2|CO₂|carbon|GHG|greenhouse|emission|offset|credit|reduction)[a-z])")
+_OF_OTHER = re.compile(r"(?i:[ \t]*(?:\n[ \t]*)?of[ \t]+(?!CO2|CO₂|carbon|GHG|greenhouse|emission|offset|credit|reduction)[a-z])")
 _GHG_BEFORE = re.compile(r"(?i:emission|GHG|greenhouse|CO2|carbon|offset|credit|footprint|scope[ \t]*\d)")
 _NOT_GHG_BEFORE = re.compile(r"(?i:methane|waste|food|material|plastic|steel|coal|ash|CCR|hydrocarbon|oil|water|paper|packag|"
                              r"NOx|NO2|SOx|SO2|SO 2|NO X|PM2|PM10|particulate|VOC|mercury|ammonia|pollutant)")
