@@ -209,7 +209,10 @@ _ID_BEFORE = re.compile(
     r"vol\.?|volumes?|issues?|rules?|clauses?|standards?|gri|iso|class|grades?|editions?|cop|"
     r"units?|boxes|box|lines?|rows?|columns?|cases?|footnotes?|ref\.?|references?|annexes|"
     r"schedules?|sheets?|slides?|questions?|q|h|route|highway|ch)"
-    r"[ \t]*(?:(?:\d+(?:\.\d+)*[a-z]?|[ivx]+)[ \t]*(?:,|and|&|-|–|or|to|/)?[ \t]*)*(?:#)?[ \t]*$"
+    # then numbers and separators: "1 and 2", "1.3a", "iv", "7-8". Written so that each string reads
+    # one way only (a digit run is one number, i/v/x after a number are a roman numeral, blanks are
+    # taken once): the old form split "1111..." every possible way and took seconds on 24 digits.
+    r"[ \t]*(?:(?:\d++(?:\.\d++)*[a-hj-uwyz]?|[ivx]++)[ \t]*(?:(?:,|and|&|-|–|or|to|/)[ \t]*)?)*(?:#)?[ \t]*$"
 )
 _QUALIFIERS = (
     ("approximately", re.compile(
@@ -1097,10 +1100,13 @@ _METRIC_STOP = re.compile(
     re.I,
 )
 _METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+|total[ \t]+)?)?", re.I)
+# The words that end a metric phrase before a figure, one per word: "a total of" is "a" and
+# "total of", "of about" is "of" and "about", so each tail reads one way only (with both, a
+# repeated phrase was tried every way: exponential time).
 _METRIC_TAIL = re.compile(
     r"(?:\b(?:by|of|to|at|was|were|is|are|totaled|totalled|reached|exceeding|surpassing|over|"
-    r"about|around|approximately|nearly|more than|up to|within|a total of|total of|of about|"
-    r"some|with|had|has|have|involved|an|a|the|be|being|been|increased|decreased|reduced|rose|fell)[ \t]*)+$",
+    r"about|around|approximately|nearly|more than|up to|within|total of|"
+    r"some|with|had|has|have|involved|an|a|the|be|being|been|increased|decreased|reduced|rose|fell)\b[ \t]*)+$",
     re.I,
 )
 
