@@ -149,13 +149,33 @@ def _registry():
 # --------------------------------------------------------------------------------------------
 # Patterns
 
+
+def _one_of(alternatives: Iterable[str], ignore_case: bool = False) -> str:
+    """A regex alternation of the alternatives (regex fragments, in order of preference), grouped
+    by first letter: "scopes?|sections?|tables?" -> "s(?:copes?|ections?)|tables?".
+
+    Same matches as "|".join(alternatives): alternatives that start with different letters never
+    match at the same place, and each group keeps its order. But the engine compares one letter
+    per group instead of trying every alternative in turn: several times faster on long lists.
+    """
+    alternatives = list(alternatives)
+    if not all(a[:1].isascii() and a[:1].isalnum() and a[1:2] not in ("?", "*", "+", "{") for a in alternatives):
+        return "|".join(alternatives)  # a first letter that is not plain: keep the list as it is
+    groups: dict[str, list[str]] = {}
+    for a in alternatives:
+        groups.setdefault(a[0].lower() if ignore_case else a[0], []).append(a[1:])
+    return "|".join(first + rests[0] if len(rests) == 1 else f"{first}(?:{'|'.join(rests)})"
+                    for first, rests in groups.items())
+
+
 # "1,234.5", "12 345" (thin or no-break space), "1234.5". It opens with \d outside the alternation,
 # so the regex engine skips to the next digit in C instead of trying every position.
 _NUM = r"\d(?:\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d{0,2}(?:[\u00a0\u202f\u2009]\d{3})+(?:\.\d+)?|\d*(?:\.\d+)?)"
 _SCALE = (r"(?i:thousand|million|billion|trillion|lakh|crore|mln|bn|mn|tn)(?:s\b)?|MM|[KMB](?![a-zA-Z])|"
           r"(?<=\d)(?:m|k|b)(?![a-zA-Z])")
 _GLUED = r"(?:in|was|were|is|of|to|for|and|the|from|on|at|by|with|tonnes|tons|metric|spent|in)"
-_LONG_UNITS = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if len(u) > 2 or u in ("m3", "m³", "kg", "lb", "gj", "tj", "pj"))
+_LONG_UNITS = _one_of((re.escape(u) for u in sorted(_UNITS, key=len, reverse=True)
+                       if len(u) > 2 or u in ("m3", "m³", "kg", "lb", "gj", "tj", "pj")), ignore_case=True)
 _SHORT_CASED = "|".join(re.escape(u) for u in sorted(_CASED_UNITS, key=len, reverse=True))
 # One scan anchored on digits: number, optional range, scale word, unit, trailing currency word.
 # The blanks before a unit are taken possessively (*+): a unit never starts with one, and giving
@@ -202,13 +222,15 @@ _MONTHS = (
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?[ \t]*$")
 _MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?[ \t]+(?:{_MONTHS})\b")
 # Words that introduce an identifier: "Scope 1 and 2", "Chapter 1.3", "sources 7-8", "Page 27".
+_ID_WORDS = r"""
+    scopes? categor(?:y|ies) chapters? sections? paragraphs? appendix annex pages? pp?\.? figures? fig\.?
+    tables? notes? sources? goals? sdgs? articles? principles? phases? tiers? levels? stages? versions?
+    no\.? nos\.? numbers? items? steps? rounds? parts? exhibits? vol\.? volumes? issues? rules? clauses?
+    standards? gri iso class grades? editions? cop units? boxes box lines? rows? columns? cases?
+    footnotes? ref\.? references? annexes schedules? sheets? slides? questions? q h route highway ch
+""".split()
 _ID_BEFORE = re.compile(
-    r"\b(?i:scopes?|categor(?:y|ies)|chapters?|sections?|paragraphs?|appendix|annex|pages?|pp?\.?|"
-    r"figures?|fig\.?|tables?|notes?|sources?|goals?|sdgs?|articles?|principles?|phases?|tiers?|"
-    r"levels?|stages?|versions?|no\.?|nos\.?|numbers?|items?|steps?|rounds?|parts?|exhibits?|"
-    r"vol\.?|volumes?|issues?|rules?|clauses?|standards?|gri|iso|class|grades?|editions?|cop|"
-    r"units?|boxes|box|lines?|rows?|columns?|cases?|footnotes?|ref\.?|references?|annexes|"
-    r"schedules?|sheets?|slides?|questions?|q|h|route|highway|ch)"
+    r"\b(?=(?i:[a-z]))(?i:" + _one_of(_ID_WORDS, ignore_case=True) + ")"  # (?=...): skip digits at once
     # then numbers and separators: "1 and 2", "1.3a", "iv", "7-8". Written so that each string reads
     # one way only (a digit run is one number, i/v/x after a number are a roman numeral, blanks are
     # taken once): the old form split "1111..." every possible way and took seconds on 24 digits.
