@@ -478,7 +478,8 @@ class _Context:
         self.rows: dict[int, tuple[int, int]] = {}  # figure start -> bounds of its table row
         self._first_names: dict[tuple[int, int], tuple[int, str] | None] = {}
         self._last_names: dict[int, str | None] = {}
-        self._keywords: dict[tuple[int, int], list[tuple[int, str]] | None] = {}
+        self._lowered: str | None = None
+        self._keyword_hits: list[tuple[int, str]] | None = None  # (position, keyword), by position
         self._metric_keywords: dict[str | None, set[str]] = {}
 
     def in_url(self, pos: int) -> bool:
@@ -650,21 +651,27 @@ class _Context:
             self._last_names[s_start] = next(names, None)
         return self._last_names[s_start]
 
-    def keywords(self, start: int, end: int, within: tuple[int, int]) -> set[str]:
+    def lowered(self) -> str | None:
+        """The text lower-cased, once; None when that moves characters ("İ" becomes two)."""
+        if self._lowered is None:
+            lowered = self.text.lower()
+            self._lowered = lowered if len(lowered) == len(self.text) else ""
+        return self._lowered or None
+
+    def keywords(self, start: int, end: int) -> set[str]:
         """The topic keywords text[start:end] holds, lower-cased.
 
-        The keywords of a sentence (``within``) are found once, with their positions; those of a
-        range inside it are the ones that lie inside the range.
+        They are found once in the whole text, with their positions (only the keywords the text
+        holds are looked for): a range's are the ones that lie inside it.
         """
-        if within not in self._keywords:
-            a, b = within
-            lowered = self.text[a:b].lower()
-            self._keywords[within] = (None if len(lowered) != b - a else  # positions would not line up
-                                      [(a + i, w) for w in _KEYWORD_TOPIC if w in lowered for i in _find_all(lowered, w)])
-        hits = self._keywords[within]
-        if hits is None:
+        lowered = self.lowered()
+        if lowered is None:
             return _keywords_in(self.text[start:end].lower())
-        return {w for at, w in hits if start <= at and at + len(w) <= end}
+        if self._keyword_hits is None:
+            self._keyword_hits = sorted((i, w) for w in _KEYWORD_TOPIC if w in lowered for i in _find_all(lowered, w))
+            self._keyword_starts = [i for i, _ in self._keyword_hits]
+        first, last = bisect.bisect_left(self._keyword_starts, start), bisect.bisect_left(self._keyword_starts, end)
+        return {w for at, w in self._keyword_hits[first:last] if at + len(w) <= end}
 
     def metric_keywords(self, metric: str | None) -> set[str]:
         """The topic keywords a metric holds, lower-cased; once per metric (row labels repeat)."""
@@ -710,16 +717,15 @@ def extract_figures(text: str) -> list[Figure]:
     extra = []
     # Number words are rare: find where one starts (str.find on the lower-cased text, fast), then
     # try the patterns there alone. Same matches as finditer, which would try every position.
-    lowered = text.lower()
-    aligned = len(lowered) == len(text)  # no character whose lower case is longer ("İ")
-    starts = (i for w in _NUMBER_WORDS for i in _find_all(lowered, w)) if aligned else None
+    lowered = ctx.lowered()
+    starts = (i for w in _NUMBER_WORDS if w in lowered for i in _find_all(lowered, w)) if lowered else None
     for m in _matches(_WORD_NUMBER, text, starts):
         fig = _word_figure(ctx, m)
         if fig is not None:
             extra.append(fig)
     if "half" in text or "third" in text or "quarter" in text:
         starts = (i - before for w, befores in _FRACTION_WORDS.items() for i in _find_all(lowered, w)
-                  for before in befores) if aligned else None
+                  for before in befores) if lowered else None
         for m in _matches(_FRACTION, text, starts):
             fig = _fraction_figure(ctx, m)
             if fig is not None:
@@ -1210,12 +1216,12 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
     cut = [m.end() for m in _CLAUSE_BREAK.finditer(clause)]
     clause = clause[cut[-1]:] if cut else clause  # the reduction verb must govern the figure
     lead = s_end - s_start - len(text[s_start:s_end].lstrip())  # where the stripped sentence starts
-    found = (ctx.metric_keywords(metric), ctx.keywords(w_start, w_end, (s_start, s_end)),
-             ctx.keywords(s_start + lead, s_start + lead + len(sentence), (s_start, s_end)))
+    found = (ctx.metric_keywords(metric), ctx.keywords(w_start, w_end),
+             ctx.keywords(s_start + lead, s_start + lead + len(sentence)))
     topic = _topic(found, metric, clause, window, sentence, kind)
     if topic == "other" and s_start > 0:  # "It ranged from 0.01% to 0.6%": the previous sentence says what
         p_start, _ = ctx.sentence(max(0, s_start - 2), max(0, s_start - 1))
-        topic = _topic((set(), set(), ctx.keywords(p_start, s_start, (p_start, s_start))), None, "", "",
+        topic = _topic((set(), set(), ctx.keywords(p_start, s_start)), None, "", "",
                        text[p_start:s_start], kind)
     return Figure(
         char_start=start,
