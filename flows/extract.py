@@ -476,7 +476,8 @@ class _Context:
         self._tables: dict[int, list[_Row]] = {}
         self._units_above: dict[int, set[tuple[str, str]]] = {}
         self.rows: dict[int, tuple[int, int]] = {}  # figure start -> bounds of its table row
-        self._first_names: dict[tuple[int, int], tuple[int, str] | None] = {}
+        self._first_names: dict[tuple[int, int], tuple[int, str | None]] = {}
+        self._names: dict[tuple, str | None] = {}
         self._last_names: dict[int, str | None] = {}
         self._lowered: str | None = None
         self._keyword_hits: list[tuple[int, str]] | None = None  # (position, keyword), by position
@@ -631,15 +632,24 @@ class _Context:
                 u for h in self._table_headers(line_start) for u in h.units() if u and u[0] != "%"}
         return self._units_above[line_start]
 
-    def first_name(self, s_start: int, s_end: int) -> tuple[int, str] | None:
-        """(position, name) of the first name in text[s_start:s_end]; looked for once per sentence."""
+    def first_name(self, s_start: int, s_end: int, before: int) -> str | None:
+        """The first name in text[s_start:s_end], if it starts before `before`.
+
+        Read up to `before` only; a name found is kept for the sentence's other figures.
+        """
         key = (s_start, s_end)
-        if key not in self._first_names:
+        found = self._first_names.get(key)  # (position, name), or (limit, None): no name starts before limit
+        if found is None or (found[1] is None and found[0] < before):
             segment = self.text[s_start:s_end]
-            names = ((s_start + m.start(), name) for m in _ENTITY.finditer(segment)
-                     if (name := _name(self, s_start, segment, m)))
-            self._first_names[key] = next(names, None)
-        return self._first_names[key]
+            found = (before, None)
+            for m in _ENTITY.finditer(segment):
+                if s_start + m.start() >= before:
+                    break
+                if name := self._name(s_start, segment, m):
+                    found = (s_start + m.start(), name)
+                    break
+            self._first_names[key] = found
+        return found[1] if found[0] < before else None
 
     def last_name_before(self, s_start: int) -> str | None:
         """The last name in the 500 characters before s_start; looked for once per sentence start."""
@@ -647,9 +657,21 @@ class _Context:
             segment_start = max(0, s_start - 500)
             segment = self.text[segment_start:s_start]
             names = (name for m in reversed(list(_ENTITY.finditer(segment)))
-                     if (name := _name(self, segment_start, segment, m)))
+                     if (name := self._name(segment_start, segment, m)))
             self._last_names[s_start] = next(names, None)
         return self._last_names[s_start]
+
+    def _name(self, segment_start: int, segment: str, m: re.Match) -> str | None:
+        """_name of a match, once per place: the 500-character windows before sentences overlap.
+
+        What _name reads: the match, its place, and the 6 characters before it in the segment
+        (all of them, from the segment's start, when the match is that close to it).
+        """
+        at = m.start()
+        key = (segment_start + at, m.group(1), segment[max(0, at - 6):at], at <= 6)
+        if key not in self._names:
+            self._names[key] = _name(self, segment_start, segment, m)
+        return self._names[key]
 
     def lowered(self) -> str | None:
         """The text lower-cased, once; None when that moves characters ("İ" becomes two)."""
@@ -1115,10 +1137,7 @@ _NOT_NAME_WORD = re.compile(r"FY\d*|[\d.,]+|[A-Z]{1,2}\d.*")
 def _entity(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> str | None:
     """The first name in the sentence if it comes before the figure (its subject), else the last
     name in the 500 characters before the sentence."""
-    first = ctx.first_name(s_start, s_end)
-    if first and first[0] < fig_start:
-        return first[1]
-    return ctx.last_name_before(s_start)
+    return ctx.first_name(s_start, s_end, fig_start) or ctx.last_name_before(s_start)
 
 
 _METRIC_STOP = re.compile(
