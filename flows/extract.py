@@ -258,6 +258,8 @@ _ABBREVIATION = re.compile(r"(?:\b(?:[A-Z]|Co|Ltd|Inc|No|vs|St|Mr|Ms|Mrs|Dr|Jr|S
 # literal the engine looks for in C, are four times faster than one alternation
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d\d(?![\d%]|,\d)")
 _FY_YEAR_TOKEN = re.compile(r"FY(\d\d)\b")
+_FY_BEFORE = re.compile(r"(?:FY|fy|CY)[ \t']?\d+$")  # the year token is a fiscal year
+_FISCAL_BEFORE = re.compile(r"(?i:fiscal|financial|reporting)(?: year)?[ \t]*$")
 _YEAR_INTRO = re.compile(
     r"(?i:\b(?:in|on|during|for|as of|as at|by|by the end of|end of|at the end of|in the year|the year|"
     r"throughout|over|within|around|before|until|fiscal(?: year)?|financial year|reporting year|calendar year|year)"
@@ -387,9 +389,12 @@ class Figure:
 # Per-text context, computed lazily and once
 
 
+_IN_PARENTHESES = re.compile(r"\(([^()]{1,20})\)")
+
+
 def _header_unit(cell: str) -> tuple[str, str] | None:
     """The unit a table header cell names in parentheses: "Energy (GJ)" -> GJ."""
-    for m in re.finditer(r"\(([^()]{1,20})\)", cell):
+    for m in _IN_PARENTHESES.finditer(cell):
         unit = _unit_of(m.group(1).strip(), "", "")
         if unit:
             return unit
@@ -542,7 +547,7 @@ class _Context:
                 token = t[max(0, start - 3):end]
                 if _YEAR_BASELINE.search(before):
                     continue
-                if re.search(r"(?:FY|fy|CY)[ \t']?\d+$", token) or re.search(r"(?i:fiscal|financial|reporting)(?: year)?[ \t]*$", before):
+                if _FY_BEFORE.search(token) or _FISCAL_BEFORE.search(before):
                     found.append((start, year, 0))
                 elif intro := _YEAR_INTRO.search(before):
                     word = intro.group(0).strip().lower()
@@ -830,6 +835,41 @@ def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
     return code, kind
 
 
+# Patterns the rules below read around a figure, compiled once (re's cache lookup costs more
+# than a short search).
+_YEAR_COMMA_BEFORE = re.compile(r"(?<!\d)(?:19|20)\d\d,$")
+_LOWER_WORD_BEFORE = re.compile(r"[a-z]{2}$")
+_WORD_HYPHEN_BEFORE = re.compile(r"[A-Za-z]-$")
+_DOMAIN_AFTER = re.compile(r"\.[A-Za-z]")
+_VERSION_AFTER = re.compile(r"(?:\.\d|:\d|/\d|-\d{1,2}\b)")
+_DATE_PART_BEFORE = re.compile(r"\d[:/]$|(?:19|20)\d\d[-–]$")
+_OPEN_BRACKET_BEFORE = re.compile(r"[(\[][ \t]*$")
+_CLOSE_BRACKET_AFTER = re.compile(r"[ \t]*[)\]]")
+_IN_BRACKETS_BEFORE = re.compile(r"\[[^\]\n]{0,40}$")
+_IN_BRACKETS_AFTER = re.compile(r"[^\[\n]{0,40}\]")
+_LINE_START_BEFORE = re.compile(r"(?:^|\n)[ \t|]*$")
+_LIST_MARKER_AFTER = re.compile(r"[.)][ \t]")
+_HEADING_AFTER = re.compile(r"[ \t]+(?:[A-Z]|\d)")
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an|our|its|their)[ \t]+$", re.I)
+_CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
+_PLUS_DIGIT_AFTER = re.compile(r"\+[ \t]*\d")
+_ONE_IN_BEFORE = re.compile(r"\b\d+[ \t]+in[ \t]+$")
+_LABEL_END_AFTER = re.compile(r"[ \t]*(?:[.;,)\n]|$)")
+_SENTENCE_AFTER = re.compile(r"\.[ \t]+[A-Z]")
+_CAPS_HEADING_AFTER = re.compile(r"[ \t]*[A-Z]{2,}[ \t]+[A-Z]{2,}")
+_NAME_WORD_BEFORE = re.compile(r"\b[A-Z][A-Za-z]+[ \t]$")
+_OPENING_WORD_BEFORE = re.compile(r"(?:^|[.!?:;\n])[ \t]*[A-Z][A-Za-z]+[ \t]$")
+_QUANTITY_WORD_BEFORE = re.compile(r"\b(?:Over|About|Around|Approximately|Nearly|Some|With|Almost|More|Than|Total|Top|All|Only|Just|Of)[ \t]$")
+_THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
+_BASELINE_WORD = re.compile(r"(?i:compared|from|than|since|versus)")
+_HYPHEN_UNIT_AFTER = re.compile(r"(?i:-(year|month|week|day|hour|minute)s?\b)")
+_UNIT_WORD_AFTER = re.compile(r"(?i:[ \t]+(years?|months?|weeks?|days?|hours?|minutes?|percent|per cent)\b)")
+_ORDINAL_BEFORE = re.compile(r"(?i:\b(?:the|first|second|third|only|no)[ \t]+)$")
+_PLURAL_AFTER = re.compile(r"\s+(?:[a-z][a-z-]+\s+){0,2}?([a-z][a-z-]+s|[A-Z]{2,}s)\b")
+_PART_OF_TIME_BEFORE = re.compile(r"(?i:\b(?:first|second|latter|other|the)[ \t]*)$")
+_METRIC_BREAK = re.compile(r"[;:()\[\]\n|]|[.,](?!\d)|\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b")
+
+
 def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     text = ctx.text
     num, num2, scale, unit_tok = m.group("num"), m.group("num2"), m.group("scale"), m.group("unit")
@@ -839,7 +879,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     num_end = m.end("num2") if num2 else m.end("num")
     prev = text[start - 1] if start else ""
     if prev in ".," and start >= 2 and text[start - 2].isdigit() and not (
-        prev == "," and re.search(r"(?<!\d)(?:19|20)\d\d,$", text[max(0, start - 6):start])
+        prev == "," and _YEAR_COMMA_BEFORE.search(text[max(0, start - 6):start])
     ):
         return None  # the tail of "1.2.3" or "1,0 35" (but "In 2023,0.7 million tonnes" is glued text)
     if ctx.in_url(start):
@@ -883,15 +923,15 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     # ---- not figures --------------------------------------------------------------------
     if prev and (prev.isalpha() or prev == "_") and currency is None:
         # glued to a word: "FY2023", "P148", "Carbon88", "CO2", "Scope1", "donated21"
-        if bare or _is_year(num) or (prev.isupper() and not re.search(r"[a-z]{2}$", tail)):
+        if bare or _is_year(num) or (prev.isupper() and not _LOWER_WORD_BEFORE.search(tail)):
             return None
-    if prev == "-" and re.search(r"[A-Za-z]-$", tail):
+    if prev == "-" and _WORD_HYPHEN_BEFORE.search(tail):
         return None  # "COVID-19", "ISO-14001"
     if bare and next_char and (next_char.isalpha() or next_char in "_"):
         return None  # "15th", "2022a", "365program"
-    if re.match(r"\.[A-Za-z]", after) and bare:
+    if _DOMAIN_AFTER.match(after) and bare:
         return None  # "1688.com"
-    if re.match(r"(?:\.\d|:\d|/\d|-\d{1,2}\b)", text[num_end:num_end + 4]) or re.search(r"\d[:/]$|(?:19|20)\d\d[-–]$", tail):
+    if _VERSION_AFTER.match(text[num_end:num_end + 4]) or _DATE_PART_BEFORE.search(tail):
         return None  # versions, times, ratios, dates: "4.0.1", "10:30", "2:1", "31/03", "2023-24"
     if unit is None and currency is None and _is_year(num) and (num2 is None or _is_year(num2) or len(num2) <= 2):
         if not (unit_tok and m.group("unit") == "%"):
@@ -899,18 +939,18 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     if bare and _ID_BEFORE.search(tail):
         return None  # "Scope 1 and 2", "Chapter 1.3", "sources 7-8", "Paragraph 3", "Q3"
     if bare:
-        if re.search(r"[(\[][ \t]*$", tail) and re.match(r"[ \t]*[)\]]", after):
+        if _OPEN_BRACKET_BEFORE.search(tail) and _CLOSE_BRACKET_AFTER.match(after):
             return None  # footnote "(5)" or "[3]"
-        if re.search(r"\[[^\]\n]{0,40}$", before) and re.match(r"[^\[\n]{0,40}\]", after):
+        if _IN_BRACKETS_BEFORE.search(before) and _IN_BRACKETS_AFTER.match(after):
             return None  # "[P180]"
         if _MONTH_BEFORE.search(tail) or _MONTH_AFTER.match(after):
             return None  # the day of a date
-        line_start = re.search(r"(?:^|\n)[ \t|]*$", tail) if len(before) > len(tail) else re.search(r"(?:^|\n)[ \t|]*$", before)
-        if line_start and re.match(r"[.)][ \t]", after):
+        line_start = _LINE_START_BEFORE.search(tail if len(before) > len(tail) else before)
+        if line_start and _LIST_MARKER_AFTER.match(after):
             return None  # a list marker "1." / "2)"
-        if line_start and re.match(r"[ \t]+(?:[A-Z]|\d)", after):
+        if line_start and _HEADING_AFTER.match(after):
             return None  # footnote text, a numbered heading or a page footer: "4 GreenGov.SG ..."
-        if re.search(r"\b(?:the|a|an|our|its|their)[ \t]+$", tail, re.I) and re.match(r"[ \t]+[A-Z]", after):
+        if _ARTICLE_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
             return None  # "the 2022 Apsara", "our 365 Program"
         cell = ctx.table_cell(start, end) if "|" in tail or after[:8].lstrip(" \t").startswith("|") else None
         if cell is not None:
@@ -918,17 +958,17 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             unit_code, unit_kind, label = cell
             return _finish(ctx, start - (1 if negative else 0), end, value, None, unit_code, unit_kind,
                            before, after, metric=label, bounds=ctx.rows.get(start))
-        if after.startswith("+") and not re.match(r"\+[ \t]*\d", after):
+        if after.startswith("+") and not _PLUS_DIGIT_AFTER.match(after):
             return _finish(ctx, start, end, _number(num), None, "count", "count", before, after)  # "1,000+"
         times = _TIMES.match(after)
         if times:
             return _finish(ctx, start, end + times.end(), _number(num), None, "times", "ratio", before, text[end + times.end():end + 80])
         if "." in num and _VALUE_INTRO.search(tail) and _VALUE_OUTRO.match(after):
             return _finish(ctx, start, end, _number(num), None, "number", "number", before, after)  # "from 95.6 in 2022 to 98.7"
-        if re.search(r"\b\d+[ \t]+in[ \t]+$", tail):
+        if _ONE_IN_BEFORE.search(tail):
             return None  # "1 in 5 employees": a ratio, not a count
         label = _LABEL_BEFORE.search(tail)
-        if label and re.match(r"[ \t]*(?:[.;,)\n]|$)", after) and not re.match(r"\.[ \t]+[A-Z]", after) \
+        if label and _LABEL_END_AFTER.match(after) and not _SENTENCE_AFTER.match(after) \
                 and not _ID_BEFORE.search(tail):
             return _finish(ctx, start, end, _number(num), None, "count", "count", before, after,
                            metric=label.group(1).strip())  # "Employees: 12,345"
@@ -940,11 +980,9 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         if noun is None or noun.group(1).lower() in _NOT_COUNTED:
             return None  # a bare number counts something only when a noun follows it
         word = noun.group(1)
-        if word.isupper() and len(word) > 1 and re.match(r"[ \t]*[A-Z]{2,}[ \t]+[A-Z]{2,}", after):
+        if word.isupper() and len(word) > 1 and _CAPS_HEADING_AFTER.match(after):
             return None  # an all-caps heading follows: table residue
-        if re.search(r"\b[A-Z][A-Za-z]+[ \t]$", tail) and not re.search(
-            r"(?:^|[.!?:;\n])[ \t]*[A-Z][A-Za-z]+[ \t]$", tail if len(before) > len(tail) else before
-        ) and not re.search(r"\b(?:Over|About|Around|Approximately|Nearly|Some|With|Almost|More|Than|Total|Top|All|Only|Just|Of)[ \t]$", tail):
+        if _NAME_WORD_BEFORE.search(tail) and not _OPENING_WORD_BEFORE.search(tail if len(before) > len(tail) else before) and not _QUANTITY_WORD_BEFORE.search(tail):
             return None  # "Digital Village 365", "Windows 10": a number in a name
     if not bare and prev.isalpha() and prev.isupper() and unit is None and currency is None and scale is None:
         return None
@@ -1019,8 +1057,8 @@ def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
     scale = scaled or None
     before = text[max(0, start - 80):start]
     after = text[end:end + 80]
-    hyphen_unit = re.match(r"(?i:-(year|month|week|day|hour|minute)s?\b)", after)
-    unit_word = re.match(r"(?i:[ \t]+(years?|months?|weeks?|days?|hours?|minutes?|percent|per cent)\b)", after)
+    hyphen_unit = _HYPHEN_UNIT_AFTER.match(after)
+    unit_word = _UNIT_WORD_AFTER.match(after)
     if hyphen_unit or unit_word:
         found = hyphen_unit or unit_word
         code, kind = _UNITS[found.group(1).lower()]
@@ -1028,7 +1066,7 @@ def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
         return _finish(ctx, start, end, value, None, code, kind, before, text[end:end + 80])
     if ctx.in_url(start) or _ID_BEFORE.search(before[-36:]):
         return None
-    if _IDIOM_AFTER.match(after) or re.search(r"(?i:\b(?:the|first|second|third|only|no)[ \t]+)$", before[-12:]):
+    if _IDIOM_AFTER.match(after) or _ORDINAL_BEFORE.search(before[-12:]):
         return None  # "one of", "one-stop", "three-in-one", "the one", "no one"
     if scale:
         return _finish(ctx, start, end, value, None, "count", "count", before, after)
@@ -1036,7 +1074,7 @@ def _word_figure(ctx: _Context, m: re.Match) -> Figure | None:
         return None  # "one", "two" quantify text structure far more often than data ("one per village" aside)
     if _PER_NOUN.match(after):
         return _finish(ctx, start, end, value, None, "count", "count", before, after)
-    noun = re.match(r"\s+(?:[a-z][a-z-]+\s+){0,2}?([a-z][a-z-]+s|[A-Z]{2,}s)\b", after)
+    noun = _PLURAL_AFTER.match(after)
     if not noun or noun.group(1) in _NOT_COUNTED or noun.group(1) in ("times", "ways", "aspects", "others", "ones"):
         return None
     return _finish(ctx, start, end, value, None, "count", "count", before, after)
@@ -1046,7 +1084,7 @@ def _fraction_figure(ctx: _Context, m: re.Match) -> Figure | None:
     text = ctx.text
     start, end = m.span()
     before = text[max(0, start - 80):start]
-    if (start and text[start - 1].isalpha()) or re.search(r"(?i:\b(?:first|second|latter|other|the)[ \t]*)$", before[-12:]):
+    if (start and text[start - 1].isalpha()) or _PART_OF_TIME_BEFORE.search(before[-12:]):
         return None  # "the first half of 2023" is a time, not a share
     value = _FRACTIONS[" ".join(m.group(0).lower().split())]
     return _finish(ctx, start, end, value, None, "fraction", "fraction", before, text[end:end + 80])
@@ -1090,7 +1128,7 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     nxt = bisect.bisect_left(positions, fig_end)
     if nxt < len(years) and years[nxt][0] < s_end:
         gap = text[fig_end:years[nxt][0]]
-        if _DIRECT_YEAR_GAP.fullmatch(gap) and not re.search(r"(?i:compared|from|than|since|versus)", gap):
+        if _DIRECT_YEAR_GAP.fullmatch(gap) and not _BASELINE_WORD.search(gap):
             return years[nxt][1]
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
     in_sentence = years[lo:hi]
@@ -1119,7 +1157,7 @@ def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str |
     at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
     if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
         return None  # a capitalized sentence opener ("Compliance"), not a name
-    if any(ch.isdigit() for ch in name) and not re.search(r"[A-Za-z]{3}", name):
+    if any(ch.isdigit() for ch in name) and not _THREE_LETTERS.search(name):
         return None
     if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
         return None
@@ -1169,7 +1207,7 @@ def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     if words and (unit not in ("%", "fraction") or has_of) and unit.split("/")[0] not in ("year", "month", "day", "hour", "minute", "week"):
         return " ".join(words)
     before = _METRIC_TAIL.sub("", text[max(0, start - 120):start].rstrip()).rstrip()
-    parts = re.split(r"[;:()\[\]\n|]|[.,](?!\d)|\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b", before)
+    parts = _METRIC_BREAK.split(before)
     tail = parts[-1].strip() if parts else ""
     label = " ".join(tail.split()[-5:])
     return label or (" ".join(words) if words else None)
