@@ -237,15 +237,16 @@ _ID_BEFORE = re.compile(
     r"[ \t]*(?:(?:\d++(?:\.\d++)*[a-hj-uwyz]?|[ivx]++)[ \t]*(?:(?:,|and|&|-|–|or|to|/)[ \t]*)?)*(?:#)?[ \t]*$"
 )
 _QUALIFIERS = (
-    ("approximately", re.compile(
-        r"(?i:\b(?:about|around|approximately|approx\.|nearly|almost|roughly|estimated|an estimated|"
-        r"some|close to|circa|ca\.|est\.)[ \t]*|~[ \t]*|≈[ \t]*)$")),
-    ("at_least", re.compile(
-        r"(?i:\b(?:over|more than|exceeding|exceeded|exceeds|surpassing|surpassed|at least|above|"
-        r"upwards of|in excess of|greater than|no less than|minimum of|a minimum of)[ \t]*|[>≥][ \t]*)$")),
-    ("at_most", re.compile(
-        r"(?i:\b(?:within|up to|less than|fewer than|under|below|at most|no more than|maximum of|"
-        r"a maximum of|not exceeding)[ \t]*|[<≤][ \t]*)$")),
+    ("approximately", re.compile(r"(?i:\b(?:" + _one_of((
+        "about", "around", "approximately", r"approx\.", "nearly", "almost", "roughly", "estimated",
+        "an estimated", "some", "close to", "circa", r"ca\.", r"est\."), ignore_case=True) + r")[ \t]*|~[ \t]*|≈[ \t]*)$")),
+    ("at_least", re.compile(r"(?i:\b(?:" + _one_of((
+        "over", "more than", "exceeding", "exceeded", "exceeds", "surpassing", "surpassed", "at least", "above",
+        "upwards of", "in excess of", "greater than", "no less than", "minimum of", "a minimum of"),
+        ignore_case=True) + r")[ \t]*|[>≥][ \t]*)$")),
+    ("at_most", re.compile(r"(?i:\b(?:" + _one_of((
+        "within", "up to", "less than", "fewer than", "under", "below", "at most", "no more than", "maximum of",
+        "a maximum of", "not exceeding"), ignore_case=True) + r")[ \t]*|[<≤][ \t]*)$")),
 )
 _OVER_PERIOD = re.compile(r"(?i:\bover[ \t]+(?:a[ \t]+|the[ \t]+(?:next|last|past)[ \t]+)?)$")
 # ". The", "?\n(1)", a blank line, a line break before a list item. The leading class lets the
@@ -261,13 +262,16 @@ _FY_YEAR_TOKEN = re.compile(r"FY(\d\d)\b")
 _FY_BEFORE = re.compile(r"(?:FY|fy|CY)[ \t']?\d+$")  # the year token is a fiscal year
 _FISCAL_BEFORE = re.compile(r"(?i:fiscal|financial|reporting)(?: year)?[ \t]*$")
 _YEAR_INTRO = re.compile(
-    r"(?i:\b(?:in|on|during|for|as of|as at|by|by the end of|end of|at the end of|in the year|the year|"
-    r"throughout|over|within|around|before|until|fiscal(?: year)?|financial year|reporting year|calendar year|year)"
+    r"(?i:\b(?:" + _one_of((
+        "in", "on", "during", "for", "as of", "as at", "by", "by the end of", "end of", "at the end of", "in the year",
+        "the year", "throughout", "over", "within", "around", "before", "until", "fiscal(?: year)?", "financial year",
+        "reporting year", "calendar year", "year"), ignore_case=True) + ")"
     r"(?:[ \t]+(?:the[ \t]+)?(?:(?:" + _MONTHS + r")\.?[ \t]*(?:\d{1,2}(?:st|nd|rd|th)?,?[ \t]+)?|\d{1,2}[ \t]+(?:"
     + _MONTHS + r")[ \t]+))?[ \t]*\(?(?:FY\)?)?[ \t]*)$"
 )
 _YEAR_BASELINE = re.compile(
-    r"(?i:\b(?:since|from|compared (?:with|to)|relative to|versus|vs\.?|baseline|base year|against|than)"
+    r"(?i:\b(?:" + _one_of(("since", "from", "compared (?:with|to)", "relative to", "versus", r"vs\.?", "baseline",
+                           "base year", "against", "than"), ignore_case=True) + ")"
     r"[ \t]+(?:(?:the|a|an|its|our|their|average|mean|same|levels?|baseline)[ \t]+){0,3}(?:(?:" + _MONTHS
     + r")[ \t]+)?(?:FY)?$|(?:19|20)\d\d[ \t]*(?:-|–|to)[ \t]*(?:FY)?$)"
 )
@@ -1179,9 +1183,12 @@ def _entity(ctx: _Context, s_start: int, s_end: int, fig_start: int) -> str | No
 
 
 _METRIC_STOP = re.compile(
-    r"\b(?:in|by|for|to|across|from|compared|as|at|on|with|which|that|since|during|while|and|"
-    r"through|per|over|under|within|than|this|were|was|is|are|has|have|had|will|would|can|of the|"
-    r"drove|reached|totalled|totaled|rose|fell|grew|saved|used|generated|consumed)\b|[;:()\[\]\n|]|[.,](?!\d)|(?<=\s)\d",
+    r"\b(?:" + _one_of((
+        "in", "by", "for", "to", "across", "from", "compared", "as", "at", "on", "with", "which", "that", "since",
+        "during", "while", "and", "through", "per", "over", "under", "within", "than", "this", "were", "was", "is",
+        "are", "has", "have", "had", "will", "would", "can", "of the", "drove", "reached", "totalled", "totaled",
+        "rose", "fell", "grew", "saved", "used", "generated", "consumed"), ignore_case=True)
+    + r")\b|[;:()\[\]\n|]|[.,](?!\d)|(?<=\s)\d",
     re.I,
 )
 _METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+|total[ \t]+)?)?", re.I)
@@ -1189,9 +1196,11 @@ _METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]
 # "total of", "of about" is "of" and "about", so each tail reads one way only (with both, a
 # repeated phrase was tried every way: exponential time).
 _METRIC_TAIL = re.compile(
-    r"(?:\b(?:by|of|to|at|was|were|is|are|totaled|totalled|reached|exceeding|surpassing|over|"
-    r"about|around|approximately|nearly|more than|up to|within|total of|"
-    r"some|with|had|has|have|involved|an|a|the|be|being|been|increased|decreased|reduced|rose|fell)\b[ \t]*)+$",
+    r"(?:\b(?:" + _one_of((
+        "by", "of", "to", "at", "was", "were", "is", "are", "totaled", "totalled", "reached", "exceeding", "surpassing",
+        "over", "about", "around", "approximately", "nearly", "more than", "up to", "within", "total of", "some",
+        "with", "had", "has", "have", "involved", "an", "a", "the", "be", "being", "been", "increased", "decreased",
+        "reduced", "rose", "fell"), ignore_case=True) + r")\b[ \t]*)+$",
     re.I,
 )
 
