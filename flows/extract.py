@@ -489,7 +489,7 @@ class _Context:
         self._names: dict[tuple, str | None] = {}
         self._last_names: dict[int, str | None] = {}
         self._lowered: str | None = None
-        self._keyword_hits: list[tuple[int, str]] | None = None  # (position, keyword), by position
+        self._keyword_chunks: dict[int, tuple[list[int], list[str]]] = {}
         self._metric_keywords: dict[str | None, set[str]] = {}
 
     def in_url(self, pos: int) -> bool:
@@ -692,17 +692,27 @@ class _Context:
     def keywords(self, start: int, end: int) -> set[str]:
         """The topic keywords text[start:end] holds, lower-cased.
 
-        They are found once in the whole text, with their positions (only the keywords the text
-        holds are looked for): a range's are the ones that lie inside it.
+        Keywords are found with their positions, once per chunk of the text, in the chunks a
+        figure needs (one regex scan for all keywords); a range's are the ones inside it.
         """
         lowered = self.lowered()
         if lowered is None:
             return _keywords_in(self.text[start:end].lower())
-        if self._keyword_hits is None:
-            self._keyword_hits = sorted((i, w) for w in _KEYWORD_TOPIC if w in lowered for i in _find_all(lowered, w))
-            self._keyword_starts = [i for i, _ in self._keyword_hits]
-        first, last = bisect.bisect_left(self._keyword_starts, start), bisect.bisect_left(self._keyword_starts, end)
-        return {w for at, w in self._keyword_hits[first:last] if at + len(w) <= end}
+        found = set()
+        for chunk in range(start // _KEYWORD_CHUNK, max(start, end - 1) // _KEYWORD_CHUNK + 1):
+            positions, longest = self._keyword_chunk(lowered, chunk)
+            for i in range(bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)):
+                found.update(w for w in _KEYWORDS_STARTING[longest[i]] if positions[i] + len(w) <= end)
+        return found
+
+    def _keyword_chunk(self, lowered: str, chunk: int) -> tuple[list[int], list[str]]:
+        """Where a keyword starts in a chunk of the text, and the longest keyword there."""
+        if chunk not in self._keyword_chunks:
+            start = chunk * _KEYWORD_CHUNK
+            hits = [(m.start(), m.group(1)) for m in _KEYWORD_AT.finditer(
+                lowered, start, start + _KEYWORD_CHUNK + _LONGEST_KEYWORD - 1) if m.start() < start + _KEYWORD_CHUNK]
+            self._keyword_chunks[chunk] = ([at for at, _ in hits], [w for _, w in hits])
+        return self._keyword_chunks[chunk]
 
     def metric_keywords(self, metric: str | None) -> set[str]:
         """The topic keywords a metric holds, lower-cased; once per metric (row labels repeat)."""
@@ -1228,6 +1238,12 @@ _REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\b
 
 
 _KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items() for w, weight in words}
+# At each place a keyword starts, the longest one (longest first within each first-letter group);
+# the shorter ones starting there are its prefixes.
+_KEYWORD_AT = re.compile("(?=(" + _one_of(re.escape(w) for w in sorted(_KEYWORD_TOPIC, key=len, reverse=True)) + "))")
+_KEYWORDS_STARTING = {w: [k for k in _KEYWORD_TOPIC if w.startswith(k)] for w in _KEYWORD_TOPIC}
+_LONGEST_KEYWORD = max(map(len, _KEYWORD_TOPIC))
+_KEYWORD_CHUNK = 512  # keywords are looked for in the chunks of this many characters that figures need
 
 
 def _keywords_in(lowered: str) -> set[str]:
