@@ -349,6 +349,7 @@ _PILLAR = {
     "governance": "G", "operations": "G", "other": "G",
 }
 TOPICS = tuple(_PILLAR)
+_TOPIC_RANK = {topic: i for i, topic in enumerate(TOPICS)}  # ties go to the topic listed first
 QUALIFIERS = ("exact", "approximately", "at_least", "at_most")
 _BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CASED_UNITS.values()}
                      | set(_CURRENCY_CODES.values()) | {"count", "fraction", "number", "times"}
@@ -490,6 +491,7 @@ class _Context:
         self._last_names: dict[int, str | None] = {}
         self._lowered: str | None = None
         self._keyword_chunks: dict[int, tuple[list[int], list[str]]] = {}
+        self._keyword_sets: dict[tuple[int, int], set[str]] = {}
         self._metric_keywords: dict[str | None, set[str]] = {}
 
     def in_url(self, pos: int) -> bool:
@@ -695,6 +697,8 @@ class _Context:
         Keywords are found with their positions, once per chunk of the text, in the chunks a
         figure needs (one regex scan for all keywords); a range's are the ones inside it.
         """
+        if (start, end) in self._keyword_sets:  # a sentence's, asked again for its next figure
+            return self._keyword_sets[start, end]
         lowered = self.lowered()
         if lowered is None:
             return _keywords_in(self.text[start:end].lower())
@@ -703,6 +707,7 @@ class _Context:
             positions, longest = self._keyword_chunk(lowered, chunk)
             for i in range(bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)):
                 found.update(w for w in _KEYWORDS_STARTING[longest[i]] if positions[i] + len(w) <= end)
+        self._keyword_sets[start, end] = found
         return found
 
     def _keyword_chunk(self, lowered: str, chunk: int) -> tuple[list[int], list[str]]:
@@ -1168,13 +1173,13 @@ def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str |
     if len(words) == 1 and (len(words[0]) < 3 or words[0] in _UNIT_WORDS):
         return None
     name = " ".join(words)
-    at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
-    if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
-        return None  # a capitalized sentence opener ("Compliance"), not a name
     if any(ch.isdigit() for ch in name) and not _THREE_LETTERS.search(name):
         return None
     if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
         return None
+    at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
+    if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
+        return None  # a capitalized sentence opener ("Compliance"), not a name
     return name
 
 
@@ -1278,7 +1283,7 @@ def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, befor
         scores["emissions_reduction"] += scores["ghg_emissions"]
     if not scores:
         return "other"
-    return max(scores.items(), key=lambda kv: (kv[1], -TOPICS.index(kv[0])))[0]
+    return max(scores.items(), key=lambda kv: (kv[1], -_TOPIC_RANK[kv[0]]))[0]
 
 
 def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float | None, unit: str,
