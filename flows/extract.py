@@ -675,11 +675,11 @@ class _Context:
     def _name(self, segment_start: int, segment: str, m: re.Match) -> str | None:
         """_name of a match, once per place: the 500-character windows before sentences overlap.
 
-        What _name reads: the match, its place, and the 6 characters before it in the segment
-        (all of them, from the segment's start, when the match is that close to it).
+        What _name reads: the match (its place and end) and the 6 characters before it in the
+        segment, which are the text's unless the match starts closer than that to the segment.
         """
         at = m.start()
-        key = (segment_start + at, m.group(1), segment[max(0, at - 6):at], at <= 6)
+        key = (segment_start + at, segment_start + m.end(), min(at, 7))
         if key not in self._names:
             self._names[key] = _name(self, segment_start, segment, m)
         return self._names[key]
