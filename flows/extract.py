@@ -761,24 +761,37 @@ def extract_figures(text: str) -> list[Figure]:
             figures.append(fig)
             taken_until = fig.char_end
     extra = []
-    # Number words are rare: find where one starts (str.find on the lower-cased text, fast), then
-    # try the patterns there alone. Same matches as finditer, which would try every position.
-    lowered = ctx.lowered()
-    starts = (i for w in _NUMBER_WORDS if w in lowered for i in _find_all(lowered, w)) if lowered else None
-    for m in _matches(_WORD_NUMBER, text, starts):
+    for m in _number_words(ctx):
         fig = _word_figure(ctx, m)
         if fig is not None:
             extra.append(fig)
     if "half" in text or "third" in text or "quarter" in text:
-        starts = (i - before for w, befores in _FRACTION_WORDS.items() for i in _find_all(lowered, w)
-                  for before in befores) if lowered else None
-        for m in _matches(_FRACTION, text, starts):
+        for m in _fractions(ctx):
             fig = _fraction_figure(ctx, m)
             if fig is not None:
                 extra.append(fig)
     if extra:
         figures = _merge(figures, extra)
     return figures
+
+
+# Number words are rare: find where one starts (str.find on the lower-cased text, fast), then try
+# the pattern there alone. Same matches as finditer, which would try the pattern everywhere.
+
+
+def _number_words(ctx: _Context) -> Iterator[re.Match]:
+    """_WORD_NUMBER.finditer(ctx.text)."""
+    lowered = ctx.lowered()
+    starts = (i for w in _NUMBER_WORDS if w in lowered for i in _find_all(lowered, w)) if lowered else None
+    return _matches(_WORD_NUMBER, ctx.text, starts)
+
+
+def _fractions(ctx: _Context) -> Iterator[re.Match]:
+    """_FRACTION.finditer(ctx.text)."""
+    lowered = ctx.lowered()
+    starts = (i - before for w, befores in _FRACTION_WORDS.items() if w in lowered for i in _find_all(lowered, w)
+              for before in befores) if lowered else None
+    return _matches(_FRACTION, ctx.text, starts)
 
 
 def _matches(pattern: re.Pattern, text: str, starts: Iterable[int] | None) -> Iterator[re.Match]:
