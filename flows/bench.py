@@ -149,7 +149,7 @@ def one_paragraph(report: str, n_bytes: int) -> str:
     _, paragraphs = parse_document(report)
     unit = " ".join(" ".join(p.text.split()) for p in paragraphs if p.kind == "text")
     copies = -(-n_bytes // len(unit.encode("utf-8")))
-    return " ".join([unit] * copies)[:n_bytes]
+    return " ".join([unit] * copies).encode("utf-8")[:n_bytes].decode("utf-8", "ignore")
 
 
 def run_linearity_bench(report: str, sizes_mb: tuple[float, ...] = LINEARITY_MB, out=print) -> list[BenchResult]:
