@@ -685,10 +685,16 @@ class _Context:
         return self._names[key]
 
     def lowered(self) -> str | None:
-        """The text lower-cased, once; None when that moves characters ("İ" becomes two)."""
+        """The text lower-cased, once; None when that moves characters ("İ" becomes two).
+
+        Lower-cased 64 KB at a time: str.lower() of non-ASCII text allocates 12 bytes a character
+        while it works. (Only a final sigma depends on its neighbours, and all we look for is ASCII.)
+        """
         if self._lowered is None:
-            lowered = self.text.lower()
-            self._lowered = lowered if len(lowered) == len(self.text) else ""
+            text = self.text
+            lowered = text.lower() if text.isascii() else "".join(
+                text[i:i + 65536].lower() for i in range(0, len(text), 65536))
+            self._lowered = lowered if len(lowered) == len(text) else ""
         return self._lowered or None
 
     def keywords(self, start: int, end: int) -> set[str]:
