@@ -1192,7 +1192,7 @@ def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str |
     if len(words) == 1 and (len(words[0]) < 3 or words[0] in _UNIT_WORDS):
         return None
     name = " ".join(words)
-    if any(ch.isdigit() for ch in name) and not _THREE_LETTERS.search(name):
+    if any(map(str.isdigit, name)) and not _THREE_LETTERS.search(name):
         return None
     if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
         return None
@@ -1271,8 +1271,8 @@ _KEYWORD_CHUNK = 512  # keywords are looked for in the chunks of this many chara
 
 
 def _keywords_in(lowered: str) -> set[str]:
-    """The topic keywords a lower-cased string holds."""
-    return {w for w in _KEYWORD_TOPIC if w in lowered}
+    """The topic keywords a lower-cased string holds (those starting at each place: _KEYWORD_AT)."""
+    return {w for m in _KEYWORD_AT.finditer(lowered) for w in _KEYWORDS_STARTING[m.group(1)]}
 
 
 def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, before: str, window: str,
