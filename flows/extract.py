@@ -208,8 +208,9 @@ _FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "one-third": 1 
               "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25, "one-quarter": 0.25,
               "three quarters": 0.75, "three-quarters": 0.75}
 _CURRENCY_BEFORE = re.compile(
-    r"(?:(?<![A-Za-z])(?:RMB|CNY|USD|HKD|SGD|AUD|CAD|EUR|GBP|LKR|INR|JPY|MYR|CHF|SEK|NOK|DKK|KRW|BRL|ZAR|IDR|PHP|"
-    r"MXN|TWD|RM|Rs\.?|Rp|US\$|HK\$|S\$|A\$|AU\$|C\$|CA\$|NZ\$|R\$|NT\$|MX\$)|(?<![A-Z])\$|€|£|¥|₹|₩|₱)[ \t]?$"
+    r"(?:(?<![A-Za-z])(?:" + _one_of(r"""
+        RMB CNY USD HKD SGD AUD CAD EUR GBP LKR INR JPY MYR CHF SEK NOK DKK KRW BRL ZAR IDR PHP MXN TWD RM Rs\.? Rp
+        US\$ HK\$ S\$ A\$ AU\$ C\$ CA\$ NZ\$ R\$ NT\$ MX\$""".split()) + r")|(?<![A-Z])\$|€|£|¥|₹|₩|₱)[ \t]?$"
 )
 # a URL, bare or in <...> (the lookahead finds the closing > once, so a long run without one
 # costs linear time, not a retry from every dot)
@@ -880,7 +881,7 @@ _LOWER_WORD_BEFORE = re.compile(r"[a-z]{2}$")
 _WORD_HYPHEN_BEFORE = re.compile(r"[A-Za-z]-$")
 _DOMAIN_AFTER = re.compile(r"\.[A-Za-z]")
 _VERSION_AFTER = re.compile(r"(?:\.\d|:\d|/\d|-\d{1,2}\b)")
-_DATE_PART_BEFORE = re.compile(r"\d[:/]$|(?:19|20)\d\d[-–]$")
+_DATE_PART_BEFORE = re.compile(r"\d[:/]$|(?:19|20)\d\d[-–]$")  # at most 5 characters: searched on the last 5
 _OPEN_BRACKET_BEFORE = re.compile(r"[(\[][ \t]*$")
 _CLOSE_BRACKET_AFTER = re.compile(r"[ \t]*[)\]]")
 _IN_BRACKETS_BEFORE = re.compile(r"\[[^\]\n]{0,40}$")
@@ -969,7 +970,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         return None  # "15th", "2022a", "365program"
     if _DOMAIN_AFTER.match(after) and bare:
         return None  # "1688.com"
-    if _VERSION_AFTER.match(text[num_end:num_end + 4]) or _DATE_PART_BEFORE.search(tail):
+    if _VERSION_AFTER.match(text[num_end:num_end + 4]) or _DATE_PART_BEFORE.search(tail[-5:]):
         return None  # versions, times, ratios, dates: "4.0.1", "10:30", "2:1", "31/03", "2023-24"
     if unit is None and currency is None and _is_year(num) and (num2 is None or _is_year(num2) or len(num2) <= 2):
         if not (unit_tok and m.group("unit") == "%"):
