@@ -237,18 +237,22 @@ _ID_BEFORE = re.compile(
     # taken once): the old form split "1111..." every possible way and took seconds on 24 digits.
     r"[ \t]*(?:(?:\d++(?:\.\d++)*[a-hj-uwyz]?|[ivx]++)[ \t]*(?:(?:,|and|&|-|–|or|to|/)[ \t]*)?)*(?:#)?[ \t]*$"
 )
-_QUALIFIERS = (
-    ("approximately", re.compile(r"(?i:\b(?:" + _one_of((
-        "about", "around", "approximately", r"approx\.", "nearly", "almost", "roughly", "estimated",
-        "an estimated", "some", "close to", "circa", r"ca\.", r"est\."), ignore_case=True) + r")[ \t]*|~[ \t]*|≈[ \t]*)$")),
-    ("at_least", re.compile(r"(?i:\b(?:" + _one_of((
-        "over", "more than", "exceeding", "exceeded", "exceeds", "surpassing", "surpassed", "at least", "above",
-        "upwards of", "in excess of", "greater than", "no less than", "minimum of", "a minimum of"),
-        ignore_case=True) + r")[ \t]*|[>≥][ \t]*)$")),
-    ("at_most", re.compile(r"(?i:\b(?:" + _one_of((
-        "within", "up to", "less than", "fewer than", "under", "below", "at most", "no more than", "maximum of",
-        "a maximum of", "not exceeding"), ignore_case=True) + r")[ \t]*|[<≤][ \t]*)$")),
+# The words that qualify a figure, right before it (plain words; "." is a literal dot), and the
+# symbols that do ("~", ">", "≤"), per qualifier, in the order they are tried.
+_QUALIFIER_WORDS = (
+    ("approximately", ("about", "around", "approximately", "approx.", "nearly", "almost", "roughly", "estimated",
+                       "an estimated", "some", "close to", "circa", "ca.", "est."), "~≈"),
+    ("at_least", ("over", "more than", "exceeding", "exceeded", "exceeds", "surpassing", "surpassed", "at least",
+                  "above", "upwards of", "in excess of", "greater than", "no less than", "minimum of", "a minimum of"),
+     ">≥"),
+    ("at_most", ("within", "up to", "less than", "fewer than", "under", "below", "at most", "no more than",
+                 "maximum of", "a maximum of", "not exceeding"), "<≤"),
 )
+_QUALIFIERS = tuple(
+    (name, re.compile(r"(?i:\b(?:" + _one_of((w.replace(".", r"\.") for w in words), ignore_case=True)
+                      + rf")[ \t]*|[{symbols}][ \t]*)$"))
+    for name, words, symbols in _QUALIFIER_WORDS)
+_LONGEST_QUALIFIER = max(len(w) for _, words, _ in _QUALIFIER_WORDS for w in words)
 _OVER_PERIOD = re.compile(r"(?i:\bover[ \t]+(?:a[ \t]+|the[ \t]+(?:next|last|past)[ \t]+)?)$")
 # ". The", "?\n(1)", a blank line, a line break before a list item. The leading class lets the
 # engine skip to the next candidate character in C; the lookbehinds say which one it was.
@@ -1137,8 +1141,10 @@ def _qualifier(before: str, after: str, unit: str) -> str:
     before = before[-30:]
     if unit in ("year", "month", "week", "day") and _OVER_PERIOD.search(before):
         return "exact"  # "over 15 years" = across a period, not "more than"
+    # a qualifier is at most _LONGEST_QUALIFIER characters, then blanks: only look there
+    nearest = max(0, len(before.rstrip()) - _LONGEST_QUALIFIER)
     for name, pattern in _QUALIFIERS:
-        if pattern.search(before):
+        if pattern.search(before, nearest):
             return name
     if after.startswith("+"):
         return "at_least"
