@@ -21,6 +21,7 @@ import bisect
 import heapq
 import itertools
 import re
+import string
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -1233,6 +1234,8 @@ _METRIC_STOP = re.compile(
     re.I,
 )
 _METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+|total[ \t]+)?)?", re.I)
+# the characters _METRIC_TAIL can match: blanks and letters, ASCII or equal to one ignoring case
+_TAIL_CHARACTERS = string.ascii_letters + " \t\u0130\u0131\u017f\u212a"
 # The words that end a metric phrase before a figure, one per word: "a total of" is "a" and
 # "total of", "of about" is "of" and "about", so each tail reads one way only (with both, a
 # repeated phrase was tried every way: exponential time).
@@ -1256,7 +1259,10 @@ def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     words = rest[: stop.start() if stop else 60].split()[:6]
     if words and (unit not in ("%", "fraction") or has_of) and unit.split("/")[0] not in ("year", "month", "day", "hour", "minute", "week"):
         return " ".join(words)
-    before = _METRIC_TAIL.sub("", text[max(0, start - 120):start].rstrip()).rstrip()
+    before = text[max(0, start - 120):start].rstrip()
+    # drop the words that end it ("... was approximately"): letters and blanks after its last other character
+    tail = _METRIC_TAIL.search(before, len(before.rstrip(_TAIL_CHARACTERS)))
+    before = (before[:tail.start()] if tail else before).rstrip()
     parts = _METRIC_BREAK.split(before)
     tail = parts[-1].strip() if parts else ""
     label = " ".join(tail.split()[-5:])
