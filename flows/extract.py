@@ -480,7 +480,9 @@ class _StatedYears:
 
 
 class _Context:
-    """What figures need from their surroundings: URLs, sentence ends, years stated."""
+    """What figures need from their surroundings, each computed once per text and only when
+    asked: URLs, sentence ends, years stated, where capitalized words appear, topic keywords (per
+    chunk), table lines (per line), names (per sentence)."""
 
     def __init__(self, text: str):
         self.text = text
