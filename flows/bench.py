@@ -1,4 +1,9 @@
-"""`esg bench`: extraction throughput and peak memory, side by side with quantulum3."""
+"""`esg bench`: extraction throughput and peak memory, side by side with quantulum3.
+
+Without ``--file`` it also shows that extraction time grows linearly with the text (MB/s for one
+paragraph of 0.1 to 20 MB made of the shipped report's text) and measures every corpus text in
+``../shared/corpus`` when it is there.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from flows.process import EXTRACTED_KINDS
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REPORT = ROOT / "raw" / "alibaba_esg_fy2023.txt"
 ANSWER_KEY = ROOT / "tests" / "data" / "alibaba_esg_fy2023_answer_key.csv"
+CORPUS_DIR = ROOT.parent / "shared" / "corpus"
+LINEARITY_MB = (0.1, 0.4, 1.6, 6.4, 20.0)
 
 
 @dataclass
@@ -92,9 +99,9 @@ def _pin_to_one_core() -> str:
 
 
 def measure(name: str, extract: Callable[[str], list[dict]], text: str, runs: int,
-            key: list[dict] | None) -> BenchResult:
+            key: list[dict] | None, warm_up: bool = True) -> BenchResult:
     """Median wall time of several runs, then one more run under tracemalloc for peak memory."""
-    figures = extract(text)  # warm-up: imports, compiled patterns, caches
+    figures = extract(text) if warm_up else []  # warm-up: imports, compiled patterns, caches
     seconds = []
     for _ in range(runs):
         gc.collect()
@@ -103,7 +110,7 @@ def measure(name: str, extract: Callable[[str], list[dict]], text: str, runs: in
         seconds.append(time.perf_counter() - start)
     gc.collect()
     tracemalloc.start()
-    extract(text)
+    figures = extract(text)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     score = score_figures(figures, key) if key is not None else None
@@ -172,4 +179,55 @@ def run_extraction_bench(file: Path | None = None, runs: int = 7, quantulum_runs
         ratio = results[0].chars_per_second / results[1].chars_per_second
         out(f"\n  esg-pipeline is {ratio:,.0f}x the throughput of quantulum3 on this text "
             "(median wall time, one core; peak = Python allocations during one run)")
+    if file is None:
+        results += run_linearity_bench(text, out=out)
+        if CORPUS_DIR.is_dir():
+            results += run_corpus_bench(CORPUS_DIR, runs=runs, out=out)
+        else:
+            out(f"\n  corpus texts: {CORPUS_DIR} is not here, skipped")
+    return results
+
+
+def one_paragraph(report: str, n_bytes: int) -> str:
+    """One paragraph of about n_bytes: the report's text paragraphs repeated, joined into one line."""
+    _, paragraphs = parse_document(report)
+    unit = " ".join(" ".join(p.text.split()) for p in paragraphs if p.kind == "text")
+    copies = -(-n_bytes // len(unit.encode("utf-8")))
+    return " ".join([unit] * copies).encode("utf-8")[:n_bytes].decode("utf-8", "ignore")
+
+
+def run_linearity_bench(report: str, sizes_mb: tuple[float, ...] = LINEARITY_MB, out=print) -> list[BenchResult]:
+    """MB/s on one paragraph of growing size: flat when every step is linear in the text's length."""
+    out("\n  linearity: one paragraph (one line, no blank line) of the report's text repeated, "
+        "as the flow runs it (parse, then extract)")
+    out(f"  {'paragraph':>12}{'runs':>6}{'MB/s':>10}{'figures':>10}{'seconds':>10}{'peak MiB':>10}")
+    results = []
+    for size in sizes_mb:
+        text = one_paragraph(report, int(size * 1e6))
+        runs = 3 if size <= 0.5 else 1
+        r = measure(f"{size:g} MB", _ours, text, runs, None, warm_up=size <= 0.5)
+        out(f"  {r.name:>12}{len(r.seconds):>6}{r.megabytes_per_second:>10.2f}{r.n_figures:>10,}"
+            f"{r.median:>10.2f}{r.peak_bytes / 2**20:>10.1f}")
+        results.append(r)
+    return results
+
+
+def _whole(text: str) -> list[dict]:
+    """extract_figures on the whole text at once, as tests and library users call it."""
+    return [{"char_start": f.char_start, "char_end": f.char_end, "value": f.value} for f in extract_figures(text)]
+
+
+def run_corpus_bench(corpus_dir: Path, runs: int = 7, out=print) -> list[BenchResult]:
+    """MB/s on each real report text of corpus_dir, per paragraph (the flow's path) and whole."""
+    out(f"\n  corpus texts in {corpus_dir}: per paragraph (the flow's path) and whole text at once")
+    out(f"  {'text':<40}{'KB':>6}{'figures':>9}{'MB/s':>8}{'whole MB/s':>12}{'peak MiB':>10}")
+    results = []
+    for path in sorted(corpus_dir.glob("*.txt")):
+        text = path.read_bytes().decode("utf-8-sig")
+        flow = measure(path.stem, _ours, text, runs, None)
+        whole = measure(f"{path.stem} (whole)", _whole, text, runs, None)
+        out(f"  {path.stem[:39]:<40}{len(text.encode()) / 1e3:>6.1f}{flow.n_figures:>9}"
+            f"{flow.megabytes_per_second:>8.2f}{whole.megabytes_per_second:>12.2f}"
+            f"{max(flow.peak_bytes, whole.peak_bytes) / 2**20:>10.2f}")
+        results += [flow, whole]
     return results
