@@ -101,11 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warehouse(query)
 
     export = sub.add_parser(
-        "export", help="Write one Parquet file per table plus manifest.json.",
-        description="Write one Parquet file per table plus manifest.json (rows, sha256, schema version, run id).",
-        epilog="Example:\n  esg export --out warehouse/exports", formatter_class=_Formatter)
+        "export", help="Write every table as Parquet and CSV plus manifest.json.",
+        description="Write every table as Parquet and CSV plus manifest.json (every file with its rows and "
+                    "sha256, schema version, run id). pd.read_parquet reads the files with the warehouse's types.",
+        epilog="Example:\n  esg export --out warehouse/exports\n  esg export --partition-by document_id",
+        formatter_class=_Formatter)
     export.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default: exports/ next to the warehouse)")
+    export.add_argument("--partition-by", choices=("document_id",), default=None,
+                        help="write Hive-partitioned Parquet: <table>/document_id=<id>/data_0.parquet for every "
+                             "table with a document_id on every row")
     _add_warehouse(export)
 
     bench = sub.add_parser(
@@ -257,12 +262,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = args.out or args.warehouse.parent / "exports"
     con = load.connect(args.warehouse, read_only=True)
     try:
-        manifest = export_parquet(con, out)
+        manifest = export_parquet(con, out, partition_by=args.partition_by)
     finally:
         con.close()
     for entry in manifest["tables"]:
-        print(f"  {out / entry['file']}  {entry['rows']:,} rows  sha256 {entry['sha256'][:12]}")
-    print(f"esg export: {len(manifest['tables'])} tables to {out}/ (manifest: {out / 'manifest.json'})")
+        files = [f for f in manifest["files"] if f["table"] == entry["table"] and f["format"] == "parquet"]
+        where = f"{len(files)} file(s)" if entry["file"].endswith("/") else f"sha256 {files[0]['sha256'][:12]}"
+        print(f"  {out / entry['file']}  {entry['rows']:,} rows  {where}  (and {entry['csv']})")
+    print(f"esg export: {len(manifest['tables'])} tables, {len(manifest['files'])} files to {out}/ "
+          f"(manifest: {out / 'manifest.json'}; in pandas: pd.read_parquet('{out / manifest['tables'][0]['file']}'))")
     return 0
 
 
