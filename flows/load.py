@@ -253,6 +253,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
         for table in TABLES:
             con.execute(table_ddl(table))
         _check_columns(con, path)
+        _describe(con)
         if found != SCHEMA_VERSION:
             con.execute("DELETE FROM schema_info WHERE key = 'schema_version'")
             con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
@@ -261,6 +262,27 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
         con.execute("ROLLBACK")
         raise
     return changes
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _describe(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every table and column whose description (flows/docs.py, from the models) is not
+    already there, so duckdb_tables() and duckdb_columns() explain the schema; nothing when they are."""
+    from flows.docs import table_descriptions
+
+    have_tables = dict(con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    have_columns = {(t, c): comment for t, c, comment in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
+    for table, (about, columns) in table_descriptions().items():
+        if table in have_tables and about and have_tables[table] != about:
+            con.execute(f"COMMENT ON TABLE main.{table} IS {_sql_text(about)}")
+        for column, description in columns.items():
+            if (table, column) in have_columns and description and have_columns[(table, column)] != description:
+                con.execute(f'COMMENT ON COLUMN main.{table}."{column}" IS {_sql_text(description)}')
 
 
 def _check_columns(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:

@@ -327,3 +327,27 @@ def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_
     assert con.execute("SELECT source_path, code_version FROM documents").fetchall() == [("a.txt", "")]
     assert load.known_documents(con).keys() == {"a.txt"}
     assert load.known_documents(con, CODE_VERSION) == {}  # made by an unknown version: processed again
+
+
+def test_every_table_and_column_carries_its_description_in_duckdb(warehouse):
+    """COMMENT ON from the same source as the README's table reference, set when the schema is made
+    and mended when a description changed."""
+    from flows.docs import table_descriptions
+
+    load.connect(warehouse).close()
+    described = table_descriptions()
+    con = duckdb.connect(str(warehouse))
+    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    assert tables == {t: about for t, (about, _) in described.items()}
+    columns = {(t, c): comment for t, c, comment in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+        "AND table_name IN (SELECT table_name FROM duckdb_tables())").fetchall()}
+    assert columns == {(t, c): d for t, (_, cols) in described.items() for c, d in cols.items()}
+    assert columns[("facts", "year")].startswith("The year most mentions state")
+    con.execute("COMMENT ON COLUMN facts.year IS 'stale'")
+    con.execute("COMMENT ON TABLE facts IS NULL")
+    con.close()
+    con = load.connect(warehouse)
+    assert con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'facts' AND column_name = 'year'"
+                       ).fetchone()[0] == described["facts"][1]["year"]
+    assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'facts'").fetchone()[0] == described["facts"][0]
