@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("sql", help="the SQL to run (read-only: writes are refused)")
     query.add_argument("--format", choices=("table", "csv", "json"), default="table",
                        help="output format (default: table)")
+    query.add_argument("--max-rows", type=int, default=10_000, metavar="N",
+                       help="print at most N rows and say when more were cut (default: 10,000; 0: no limit)")
+    query.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="stop the query after SECONDS (default: 60; 0: no limit)")
+    query.add_argument("--wide", action="store_true",
+                       help="with --format table: print every value whole (csv and json always do)")
     _add_warehouse(query)
 
     export = sub.add_parser(
@@ -205,43 +211,35 @@ def render_summary(s: dict, raw_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def _cell(value) -> str:
+def _cell(value, wide: bool = False) -> str:
     if value is None:
         return "NULL"
     text = str(value).replace("\n", "\\n")
-    return text if len(text) <= 60 else text[:59] + "…"
+    return text if wide or len(text) <= 60 else text[:59] + "…"
 
 
-def render_table(columns: list[str], rows: list[tuple]) -> str:
-    cells = [[_cell(v) for v in row] for row in rows]
+def render_table(columns: list[str], rows: list[tuple], cut_reason: str | None = None, wide: bool = False) -> str:
+    cells = [[_cell(v, wide) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()
     out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    count = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
+    out.append(f"({count} shown: {cut_reason}; --max-rows N shows more, 0 all)" if cut_reason else f"({count})")
     return "\n".join(out)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from flows import load
-    import duckdb
+    from flows.query import run_query
 
-    con = load.connect(args.warehouse, read_only=True)
-    # read-only means no writes anywhere: no files (COPY ... TO, EXPORT, ATTACH), no extension
-    # installs, and no settings that would undo this
-    for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions"):
-        con.execute(f"SET {setting} = false")
-    con.execute("SET lock_configuration = true")
-    try:
-        try:
-            cursor = con.execute(args.sql)
-        except duckdb.Error as err:
-            raise UsageError(f"query failed: {str(err).splitlines()[0]}") from None
-        if cursor.description is None:
-            return 0
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    finally:
-        con.close()
+    if args.max_rows < 0 or args.timeout < 0:
+        raise UsageError("--max-rows and --timeout must be 0 (no limit) or more")
+    result = run_query(args.warehouse, args.sql, max_rows=args.max_rows, timeout_seconds=args.timeout)
+    columns, rows = result.columns, result.rows
+    if not columns:
+        return 0
+    if result.truncated and args.format != "table":  # the note would spoil csv or json on stdout
+        print(f"esg query: printed {len(rows):,} rows: {result.cut_reason}; --max-rows N prints more, 0 all",
+              file=sys.stderr)
     if args.format == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -251,7 +249,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(json.dumps([dict(zip(columns, r)) for r in rows], default=str, ensure_ascii=False, indent=1))
     else:
-        print(render_table(columns, rows))
+        print(render_table(columns, rows, result.cut_reason, wide=args.wide))
     return 0
 
 
@@ -354,10 +352,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from flows.deploy import ServeError
     from flows.load import WarehouseError
+    from flows.query import QueryError
 
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, WarehouseError, ServeError, FileNotFoundError) as err:
+    except (UsageError, WarehouseError, ServeError, QueryError, FileNotFoundError) as err:
         print(f"esg {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

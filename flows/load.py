@@ -37,6 +37,34 @@ class WarehouseBusy(WarehouseError):
     """Another process holds the warehouse."""
 
 
+class WarehouseDamaged(WarehouseError):
+    """The warehouse file cannot be read back: truncated, overwritten or not a DuckDB file."""
+
+
+class DiskFull(WarehouseError):
+    """The disk holding the warehouse (or its cache) is full."""
+
+
+# What DuckDB says when the file itself is bad (truncated, a block overwritten, not DuckDB at all).
+_DAMAGE_SIGNS = ("could not read enough bytes", "corrupt", "checksum", "not a valid duckdb database",
+                 "invalid database file", "replaying wal")
+
+
+def warehouse_error(path: Path | str, err: BaseException) -> WarehouseError:
+    """A DuckDB (or OS) error met while using the warehouse, as a one-line WarehouseError that says
+    what happened and what to do: a full disk, a damaged file, or the error itself."""
+    text = str(err).strip()
+    line = text.splitlines()[0] if text else type(err).__name__
+    if "no space left on device" in text.lower() or getattr(err, "errno", None) == 28:
+        return DiskFull(f"{path}: no space left on the disk ({line}); free some space (or use --warehouse "
+                        "on another disk) and run again: documents loaded so far are kept")
+    if any(sign in text.lower() for sign in _DAMAGE_SIGNS):
+        return WarehouseDamaged(
+            f"{path}: the warehouse file is damaged ({line}); it is derived from raw/, so delete it "
+            "(or move it aside) and run `esg run` to rebuild it")
+    return WarehouseError(f"{path}: cannot use the warehouse: {line}")
+
+
 def _sql_type(dtype) -> str:
     name = str(dtype).lower()
     if "int" in name:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -176,3 +178,15 @@ def test_dask_address_needs_the_dask_runner(tmp_path):
     (tmp_path / "raw").mkdir()
     result = esg("run", "--dask-address", "tcp://127.0.0.1:8786", cwd=tmp_path)
     assert result.returncode == 1 and "--dask-address needs --task-runner dask" in result.stderr
+
+
+def test_query_keeps_long_text_whole_when_asked(project):
+    sql = "select sentence from figures order by length(sentence) desc, figure_id limit 1"
+    whole = json.loads(esg("query", sql, "--format", "json", cwd=project).stdout)[0]["sentence"]
+    assert len(whole) > 60 and "\n" not in whole
+    table = esg("query", sql, cwd=project).stdout.splitlines()
+    assert table[2] == whole[:59] + "…"  # the default table cuts at 60 characters
+    wide = esg("query", sql, "--wide", cwd=project).stdout.splitlines()
+    assert wide[2] == whole and wide[-1] == "(1 row)"
+    csv_out = esg("query", sql, "--format", "csv", cwd=project).stdout
+    assert next(csv.reader(io.StringIO(csv_out), strict=True)) == ["sentence"] and whole in csv_out
