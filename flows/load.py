@@ -89,6 +89,26 @@ def table_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(columns) + "\n)"
 
 
+# Readers (esg web, esg query, esg export) hold the warehouse for a page or a query at a time; a
+# writer that finds only readers there waits this long for them to let go before it says "busy".
+READERS_GRACE_SECONDS = 10.0
+# DuckDB adds this to its lock error when the holders are readers only.
+_HELD_BY_READERS = "would be able to open this database in read-only mode"
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect; a writer gives readers READERS_GRACE_SECONDS to let go (it retries every
+    10 ms, so a reader that opens per request, like esg web, cannot keep it out)."""
+    deadline = time.monotonic() + (0.0 if read_only else READERS_GRACE_SECONDS)
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as err:
+            if _HELD_BY_READERS not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             notify: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a file held by another process raises WarehouseBusy with what to do.
@@ -105,7 +125,7 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
     told = False
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = _open(path, read_only)
             break
         except duckdb.IOException as err:
             message = str(err)

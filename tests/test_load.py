@@ -329,6 +329,54 @@ def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_
     assert load.known_documents(con, CODE_VERSION) == {}  # made by an unknown version: processed again
 
 
+def test_second_writer_fails_at_once_when_a_writer_holds_it(warehouse):
+    """The readers' grace is for readers only: a run that holds the warehouse is reported without delay."""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    load.connect(warehouse).close()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, time
+        con = duckdb.connect({str(warehouse)!r}); print("locked", flush=True); time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        with pytest.raises(load.WarehouseBusy):
+            load.connect(warehouse)
+        assert time.monotonic() - started < load.READERS_GRACE_SECONDS / 2
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_writer_waits_for_readers_to_let_go(warehouse):
+    """esg web, esg query and esg export hold the warehouse read-only for a moment; a run waits for them."""
+    import subprocess
+    import sys
+    import textwrap
+
+    load.connect(warehouse).close()
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, time
+        con = duckdb.connect({str(warehouse)!r}, read_only=True); print("reading", flush=True)
+        time.sleep(2); con.close(); print("done", flush=True); time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "reading"
+        with pytest.raises(duckdb.IOException, match="read-only mode"):  # held by a reader right now
+            duckdb.connect(str(warehouse)).close()
+        con = load.connect(warehouse)  # waits, then writes
+        assert reader.stdout.readline().strip() == "done"
+        con.execute("INSERT INTO schema_info VALUES ('written', 'yes')")
+        con.close()
+    finally:
+        reader.kill()
+        reader.wait()
+
+
 def test_every_table_and_column_carries_its_description_in_duckdb(warehouse):
     """COMMENT ON from the same source as the README's table reference, set when the schema is made
     and mended when a description changed."""
