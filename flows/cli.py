@@ -119,6 +119,21 @@ def build_parser() -> argparse.ArgumentParser:
                              "table with a document_id on every row")
     _add_warehouse(export)
 
+    web = sub.add_parser(
+        "web", help="Browse the warehouse read-only in a web browser: facts in their source, findings, downloads, SQL.",
+        description="Serve a read-only view of the warehouse on http://HOST:PORT/: documents, their facts "
+                    "(filter, sort), each fact with every place it is stated highlighted in its paragraph or "
+                    "table, findings, the export's files to download, and a read-only SQL box. The warehouse "
+                    "is opened per request, so `esg run` and `esg serve` go on while it serves.",
+        epilog="Example:\n  esg web --warehouse warehouse/esg.duckdb --port 8000", formatter_class=_Formatter)
+    _add_warehouse(web)
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    web.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only)")
+    web.add_argument("--exports", type=Path, default=None, metavar="DIR",
+                     help="the `esg export` folder whose files the Downloads page offers (default: exports/ "
+                          "next to the warehouse)")
+
     bench = sub.add_parser(
         "bench", help="Measure extraction speed and memory (vs quantulum3), or the whole flow with --scale N.",
         description="Without --scale: measure figure extraction on one core (chars/s, figures/s, peak memory; "
@@ -304,6 +319,15 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    from flows.web import serve
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: not a port; pick one from 1 to 65535")
+    serve(args.warehouse, args.host, args.port, exports=args.exports)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if "PREFECT_LOGGING_LEVEL" not in flows.USER_SET_ENV:
         os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG" if args.verbose else "INFO"  # runs and their outcome
@@ -341,7 +365,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "prune": cmd_prune,
-            "serve": cmd_serve, "bench": cmd_bench}
+            "serve": cmd_serve, "bench": cmd_bench, "web": cmd_web}
 
 
 def main(argv: list[str] | None = None) -> int:
