@@ -171,9 +171,8 @@ FACT_FILTERS = {
     "metric": "coalesce(x.metric_code, '(unclassified)') = ?",
     "year": "x.year = TRY_CAST(? AS BIGINT)",
     "scope": "coalesce(x.scope, '(none)') = ?",
-    "finding": """(CASE WHEN ? = '(none)' THEN NOT EXISTS (SELECT 1 FROM fact_findings ff WHERE ff.fact_id = x.fact_id)
-                   ELSE EXISTS (SELECT 1 FROM fact_findings ff JOIN findings k USING (finding_id)
-                                WHERE ff.fact_id = x.fact_id AND (k.kind = ? OR ? = '(any)')) END)""",
+    "finding": "(CASE WHEN ? = '(none)' THEN fk.fact_id IS NULL "
+               "ELSE fk.fact_id IS NOT NULL AND (? = '(any)' OR list_contains(fk.kinds, ?)) END)",
 }
 # sortable columns: name -> SQL expression
 FACT_SORTS = {
@@ -202,10 +201,10 @@ def facts_page(con, params: dict) -> dict:
         page = max(1, int(params.get("page", "1")))
     except ValueError:
         page = 1
-    base = f"WITH {FACT_FINDINGS} SELECT x.*, (SELECT count(*) FROM fact_findings ff WHERE ff.fact_id = x.fact_id) AS n_findings, " \
-           "(SELECT string_agg(DISTINCT k.kind, ', ' ORDER BY k.kind) FROM fact_findings ff JOIN findings k USING (finding_id) " \
-           "WHERE ff.fact_id = x.fact_id) AS finding_kinds, d.source_path FROM facts x JOIN documents d USING (document_id) " \
-           f"WHERE {where}"
+    base = (f"WITH {FACT_FINDINGS}, fk AS (SELECT ff.fact_id, count(*) AS n, list(DISTINCT k.kind ORDER BY k.kind) AS kinds "
+            "FROM fact_findings ff JOIN findings k USING (finding_id) GROUP BY 1) "
+            "SELECT x.*, coalesce(fk.n, 0) AS n_findings, array_to_string(fk.kinds, ', ') AS finding_kinds, d.source_path "
+            f"FROM facts x JOIN documents d USING (document_id) LEFT JOIN fk USING (fact_id) WHERE {where}")
     total = con.execute(f"SELECT count(*) FROM ({base})", args).fetchone()[0]
     expression = ", ".join(f"{part} {order} NULLS LAST" for part in FACT_SORTS[sort].split(", "))
     facts = _rows(con.execute(f"{base} ORDER BY {expression}, x.fact_id LIMIT {FACTS_PER_PAGE} "
