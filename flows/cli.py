@@ -324,7 +324,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: not a port; pick one from 1 to 65535")
-    serve(args.warehouse, args.host, args.port, exports=args.exports)
+    serve(args.warehouse, args.host, args.port, exports=args.exports, say=lambda line: print(line, flush=True))
     return 0
 
 

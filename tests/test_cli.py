@@ -105,7 +105,7 @@ def test_run_without_raw_dir_says_what_to_do(tmp_path):
     assert result.returncode == 1 and "nowhere: no such directory" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "query", "export", "prune", "serve", "bench"])
+@pytest.mark.parametrize("command", ["run", "query", "export", "prune", "serve", "bench", "web"])
 def test_every_command_has_help_with_an_example(command):
     result = esg(command, "--help", cwd=ROOT)
     assert result.returncode == 0 and "Example:" in result.stdout and "--warehouse" in result.stdout
