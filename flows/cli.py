@@ -122,15 +122,37 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print at most N rows and say when more were cut (default: 10,000; 0: no limit)")
     query.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                        help="stop the query after SECONDS (default: 60; 0: no limit)")
+    query.add_argument("--wide", action="store_true",
+                       help="with --format table: print every value whole (csv and json always do)")
     _add_warehouse(query)
 
     export = sub.add_parser(
-        "export", help="Write one Parquet file per table plus manifest.json.",
-        description="Write one Parquet file per table plus manifest.json (rows, sha256, schema version, run id).",
-        epilog="Example:\n  esg export --out warehouse/exports", formatter_class=_Formatter)
+        "export", help="Write every table as Parquet and CSV plus manifest.json.",
+        description="Write every table as Parquet and CSV plus manifest.json (every file with its rows and "
+                    "sha256, schema version, run id). pd.read_parquet reads the files with the warehouse's types.",
+        epilog="Example:\n  esg export --out warehouse/exports\n  esg export --partition-by document_id",
+        formatter_class=_Formatter)
     export.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default: exports/ next to the warehouse)")
+    export.add_argument("--partition-by", choices=("document_id",), default=None,
+                        help="write Hive-partitioned Parquet: <table>/document_id=<id>/data_0.parquet for every "
+                             "table with a document_id on every row")
     _add_warehouse(export)
+
+    web = sub.add_parser(
+        "web", help="Browse the warehouse read-only in a web browser: facts in their source, findings, downloads, SQL.",
+        description="Serve a read-only view of the warehouse on http://HOST:PORT/: documents, their facts "
+                    "(filter, sort), each fact with every place it is stated highlighted in its paragraph or "
+                    "table, findings, the export's files to download, and a read-only SQL box. The warehouse "
+                    "is opened per request, so `esg run` and `esg serve` go on while it serves.",
+        epilog="Example:\n  esg web --warehouse warehouse/esg.duckdb --port 8000", formatter_class=_Formatter)
+    _add_warehouse(web)
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    web.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only)")
+    web.add_argument("--exports", type=Path, default=None, metavar="DIR",
+                     help="the `esg export` folder whose files the Downloads page offers (default: exports/ "
+                          "next to the warehouse)")
 
     bench = sub.add_parser(
         "bench", help="Measure extraction speed and memory (vs quantulum3), or the whole flow with --scale N.",
@@ -215,15 +237,15 @@ def render_summary(s: dict, raw_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def _cell(value) -> str:
+def _cell(value, wide: bool = False) -> str:
     if value is None:
         return "NULL"
     text = str(value).replace("\n", "\\n")
-    return text if len(text) <= 60 else text[:59] + "…"
+    return text if wide or len(text) <= 60 else text[:59] + "…"
 
 
-def render_table(columns: list[str], rows: list[tuple], cut_reason: str | None = None) -> str:
-    cells = [[_cell(v) for v in row] for row in rows]
+def render_table(columns: list[str], rows: list[tuple], cut_reason: str | None = None, wide: bool = False) -> str:
+    cells = [[_cell(v, wide) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()
     out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
@@ -253,7 +275,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(json.dumps([dict(zip(columns, r)) for r in rows], default=str, ensure_ascii=False, indent=1))
     else:
-        print(render_table(columns, rows, result.cut_reason))
+        print(render_table(columns, rows, result.cut_reason, wide=args.wide))
     return 0
 
 
@@ -264,12 +286,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = args.out or args.warehouse.parent / "exports"
     con = load.connect(args.warehouse, read_only=True)
     try:
-        manifest = export_parquet(con, out)
+        manifest = export_parquet(con, out, partition_by=args.partition_by)
     finally:
         con.close()
     for entry in manifest["tables"]:
-        print(f"  {out / entry['file']}  {entry['rows']:,} rows  sha256 {entry['sha256'][:12]}")
-    print(f"esg export: {len(manifest['tables'])} tables to {out}/ (manifest: {out / 'manifest.json'})")
+        files = [f for f in manifest["files"] if f["table"] == entry["table"] and f["format"] == "parquet"]
+        where = f"{len(files)} file(s)" if entry["file"].endswith("/") else f"sha256 {files[0]['sha256'][:12]}"
+        print(f"  {out / entry['file']}  {entry['rows']:,} rows  {where}  (and {entry['csv']})")
+    print(f"esg export: {len(manifest['tables'])} tables, {len(manifest['files'])} files to {out}/ "
+          f"(manifest: {out / 'manifest.json'}; in pandas: pd.read_parquet('{out / manifest['tables'][0]['file']}'))")
     return 0
 
 
@@ -302,6 +327,15 @@ def cmd_prune(args: argparse.Namespace) -> int:
     print(f"esg prune: {verb} {len(removed['documents'])} document(s), {removed['rejections']} rejection(s) "
           f"of {len(removed['rejection_files'])} file(s) gone from {args.raw}/, and the processing cache "
           f"({len(cache_files)} file(s), {cache_bytes / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from flows.web import serve
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: not a port; pick one from 1 to 65535")
+    serve(args.warehouse, args.host, args.port, exports=args.exports, say=lambda line: print(line, flush=True))
     return 0
 
 
@@ -343,7 +377,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "prune": cmd_prune,
-            "serve": cmd_serve, "bench": cmd_bench}
+            "serve": cmd_serve, "bench": cmd_bench, "web": cmd_web}
 
 
 def _warehouse_fault(args: argparse.Namespace, err: Exception):

@@ -1,7 +1,9 @@
-"""The README's table reference, generated from the pandera models (one source for both).
+"""The README's table reference and the warehouse's own COMMENTs, both from the pandera models.
 
 ``python -m flows.docs`` rewrites the part of README.md between the ``tables:start`` and
 ``tables:end`` markers; tests/test_docs.py fails when README.md and the models disagree.
+``table_descriptions()`` is what ``flows.load.ensure_schema`` writes as ``COMMENT ON TABLE`` /
+``COMMENT ON COLUMN``, so ``duckdb_tables()`` and ``duckdb_columns()`` explain the schema too.
 """
 
 from __future__ import annotations
@@ -27,12 +29,31 @@ def _sql_type(dtype) -> str:
     return sql_type(dtype)
 
 
+# Tables the pandera models do not describe.
+EXTRA_TABLES = {
+    "schema_info": ("Facts about the warehouse itself, as key and value: schema_version.",
+                    {"key": "What the row is about, e.g. schema_version.", "value": "Its value, as text."}),
+}
+
+
+def table_descriptions() -> dict[str, tuple[str, dict[str, str]]]:
+    """table -> (what a row is, {column: what it holds}), from the models' docstrings and Field
+    descriptions (plus EXTRA_TABLES)."""
+    described = {}
+    for table, (model, _) in TABLES.items():
+        columns = {name: " ".join((column.description or "").split())
+                   for name, column in model.to_schema().columns.items()}
+        described[table] = (" ".join((model.__doc__ or "").split()), columns)
+    return described | EXTRA_TABLES
+
+
 def table_reference() -> str:
     """Markdown for every table: its description, primary key and columns (type, description)."""
     parts = []
+    described = table_descriptions()
     for table, (model, key) in TABLES.items():
         schema = model.to_schema()
-        doc = " ".join((model.__doc__ or "").split())
+        doc = described[table][0]
         parts.append(f"### `{table}`\n\n{doc} Primary key: `{key}`.\n")
         rows = ["| column | type | description |", "|---|---|---|"]
         for name, column in schema.columns.items():

@@ -148,6 +148,26 @@ def lock_holder(message: str) -> str:
     return f"PID {found.group(1)}" + (f" ({command})" if command else "")
 
 
+# Readers (esg web, esg query, esg export) hold the warehouse for a page or a query at a time; a
+# writer that finds only readers there waits this long for them to let go before it says "busy".
+READERS_GRACE_SECONDS = 10.0
+# DuckDB adds this to its lock error when the holders are readers only.
+_HELD_BY_READERS = "would be able to open this database in read-only mode"
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect; a writer gives readers READERS_GRACE_SECONDS to let go (it retries every
+    10 ms, so a reader that opens per request, like esg web, cannot keep it out)."""
+    deadline = time.monotonic() + (0.0 if read_only else READERS_GRACE_SECONDS)
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as err:
+            if _HELD_BY_READERS not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             notify: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a file held by another process raises WarehouseBusy with what to do.
@@ -164,7 +184,7 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
     told = False
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = _open(path, read_only)
             break
         except duckdb.IOException as err:
             message = str(err)
@@ -339,6 +359,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
         for table in TABLES:
             con.execute(table_ddl(table))
         _check_columns(con, path)
+        _describe(con)
         if found != SCHEMA_VERSION:
             con.execute("DELETE FROM schema_info WHERE key = 'schema_version'")
             con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
@@ -347,6 +368,27 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | str = "warehouse"
         rollback(con)
         raise
     return changes
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _describe(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every table and column whose description (flows/docs.py, from the models) is not
+    already there, so duckdb_tables() and duckdb_columns() explain the schema; nothing when they are."""
+    from flows.docs import table_descriptions
+
+    have_tables = dict(con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    have_columns = {(t, c): comment for t, c, comment in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()}
+    for table, (about, columns) in table_descriptions().items():
+        if table in have_tables and about and have_tables[table] != about:
+            con.execute(f"COMMENT ON TABLE main.{table} IS {_sql_text(about)}")
+        for column, description in columns.items():
+            if (table, column) in have_columns and description and have_columns[(table, column)] != description:
+                con.execute(f'COMMENT ON COLUMN main.{table}."{column}" IS {_sql_text(description)}')
 
 
 def _check_columns(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:

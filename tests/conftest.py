@@ -165,3 +165,36 @@ def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]
             break
         rest.append(line)
     return proc.returncode, out, "".join(proc.stderr_seen + rest)
+
+
+# --- a small warehouse for the web view: prose and a table (Northwind), and a report full of markup ---
+
+WEB_NORTHWIND = ROOT / "tests" / "data" / "formats" / "northwind_2023.txt"
+WEB_EVIL_REPORT = """Sub header: <script>alert('x')</script> Emissions
+In 2023 our Scope 1 emissions were 1,200 tCO2e <b>bold</b> & "quoted".
+
+Our Scope 1 emissions in 2023 were 1,500 tCO2e, see <img src=x onerror=alert(1)>.
+
+Sub header: Water
+We withdrew 9,999,999,999 m3 of water in 2023.
+"""
+
+
+def build_web_site(root: Path) -> Path:
+    """root/warehouse/esg.duckdb with the two reports loaded by a completed run, exported to
+    root/warehouse/exports; returns root."""
+    from flows import load
+    from flows.export import export_parquet
+    from flows.process import process_sources
+    from flows.read import source_file
+
+    con = load.connect(root / "warehouse" / "esg.duckdb")
+    sources = [source_file("northwind_2023.txt", WEB_NORTHWIND.read_bytes(), 10**6),
+               source_file("evil <script>.txt", WEB_EVIL_REPORT.encode(), 10**6)]
+    load.start_run(con, "run-1", "raw")
+    for doc in process_sources(sources, "run-1"):
+        load.load_document(con, doc, "run-1")
+    load.finish_run(con, "run-1", "completed", {"loaded": 2})
+    export_parquet(con, root / "warehouse" / "exports")
+    con.close()
+    return root

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -103,7 +105,7 @@ def test_run_without_raw_dir_says_what_to_do(tmp_path):
     assert result.returncode == 1 and "nowhere: no such directory" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "query", "export", "prune", "serve", "bench"])
+@pytest.mark.parametrize("command", ["run", "query", "export", "prune", "serve", "bench", "web"])
 def test_every_command_has_help_with_an_example(command):
     result = esg(command, "--help", cwd=ROOT)
     assert result.returncode == 0 and "Example:" in result.stdout and "--warehouse" in result.stdout
@@ -398,3 +400,15 @@ def test_run_exit_code_tells_a_script_whether_files_were_rejected(tmp_path, pref
     code, out, err = finish(start_esg("run", cwd=tmp_path, env=env))
     assert code == 0 and "0 loaded, 2 unchanged, 0 rejected" in out
     assert "3    esg run: done, but some files were rejected" in esg("run", "--help", cwd=tmp_path).stdout
+
+
+def test_query_keeps_long_text_whole_when_asked(project):
+    sql = "select sentence from figures order by length(sentence) desc, figure_id limit 1"
+    whole = json.loads(esg("query", sql, "--format", "json", cwd=project).stdout)[0]["sentence"]
+    assert len(whole) > 60 and "\n" not in whole
+    table = esg("query", sql, cwd=project).stdout.splitlines()
+    assert table[2] == whole[:59] + "…"  # the default table cuts at 60 characters
+    wide = esg("query", sql, "--wide", cwd=project).stdout.splitlines()
+    assert wide[2] == whole and wide[-1] == "(1 row)"
+    csv_out = esg("query", sql, "--format", "csv", cwd=project).stdout
+    assert next(csv.reader(io.StringIO(csv_out), strict=True)) == ["sentence"] and whole in csv_out

@@ -367,3 +367,75 @@ def test_a_damaged_warehouse_says_so_and_how_to_rebuild_it(warehouse, damage):
         assert message.endswith("it is derived from raw/, so delete it (or move it aside) and run `esg run` "
                                 "to rebuild it")
     assert warehouse.read_bytes() == damaged  # left as it was, for the user to look at
+
+
+def test_second_writer_fails_at_once_when_a_writer_holds_it(warehouse):
+    """The readers' grace is for readers only: a run that holds the warehouse is reported without delay."""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    load.connect(warehouse).close()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, time
+        con = duckdb.connect({str(warehouse)!r}); print("locked", flush=True); time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        with pytest.raises(load.WarehouseBusy):
+            load.connect(warehouse)
+        assert time.monotonic() - started < load.READERS_GRACE_SECONDS / 2
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_writer_waits_for_readers_to_let_go(warehouse):
+    """esg web, esg query and esg export hold the warehouse read-only for a moment; a run waits for them."""
+    import subprocess
+    import sys
+    import textwrap
+
+    load.connect(warehouse).close()
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, time
+        con = duckdb.connect({str(warehouse)!r}, read_only=True); print("reading", flush=True)
+        time.sleep(2); con.close(); print("done", flush=True); time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "reading"
+        with pytest.raises(duckdb.IOException, match="read-only mode"):  # held by a reader right now
+            duckdb.connect(str(warehouse)).close()
+        con = load.connect(warehouse)  # waits, then writes
+        assert reader.stdout.readline().strip() == "done"
+        con.execute("INSERT INTO schema_info VALUES ('written', 'yes')")
+        con.close()
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def test_every_table_and_column_carries_its_description_in_duckdb(warehouse):
+    """COMMENT ON from the same source as the README's table reference, set when the schema is made
+    and mended when a description changed."""
+    from flows.docs import table_descriptions
+
+    load.connect(warehouse).close()
+    described = table_descriptions()
+    con = duckdb.connect(str(warehouse))
+    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    assert tables == {t: about for t, (about, _) in described.items()}
+    columns = {(t, c): comment for t, c, comment in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+        "AND table_name IN (SELECT table_name FROM duckdb_tables())").fetchall()}
+    assert columns == {(t, c): d for t, (_, cols) in described.items() for c, d in cols.items()}
+    assert columns[("facts", "year")].startswith("The year most mentions state")
+    con.execute("COMMENT ON COLUMN facts.year IS 'stale'")
+    con.execute("COMMENT ON TABLE facts IS NULL")
+    con.close()
+    con = load.connect(warehouse)
+    assert con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'facts' AND column_name = 'year'"
+                       ).fetchone()[0] == described["facts"][1]["year"]
+    assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'facts'").fetchone()[0] == described["facts"][0]
