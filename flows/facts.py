@@ -24,8 +24,8 @@ The fact's value is its most precise mention's; its year the year most of its me
   "as of March 31, 2023");
 - ``conflicting_values``: the same metric, entity and year stated with different values;
 - ``implausible_magnitude``: a value outside the sanity range of its metric or unit (one company's
-  annual emissions above 1 GtCO2e; a share above 100 %); targets and figures about a country or the
-  world are not held to a company's range;
+  annual emissions above 1 GtCO2e; a share above 100 %); cumulative figures ("over 15 years") and
+  figures about a country or the world are not held to a company's annual range;
 - ``inconsistent_parts``: parts that exceed or fail to add up to their stated whole (Scope 1 +
   Scope 2 against a stated Scope 1+2 total, beyond rounding; a part larger than its whole).
 
@@ -310,8 +310,8 @@ def _check_magnitude(fact: dict, first: list[dict], add_finding) -> None:
             continue
         if rule.dimension and dimension(fact["unit_normalized"]) != rule.dimension:
             continue
-        if fact["is_target"] or (rule.unless and rule.unless.search(figure.get("sentence") or "")):
-            continue
+        if rule.unless and rule.unless.search(figure.get("sentence") or ""):
+            continue  # a cumulative figure, or one about a country or the world
         low, high = rule.minimum, rule.maximum
         if (high is not None and value > high) or (low is not None and value < low):
             bound = f"above {high:,.6g}" if high is not None and value > high else f"below {low:,.6g}"

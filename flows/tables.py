@@ -36,8 +36,8 @@ from flows.extract import (
     _PILLAR,
     _UNITS,
     _conversion,
-    _topic,
     extract_figures,
+    topic_of,
 )
 
 # ----------------------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
             year = None if is_change else (col_year if col_year is not None else row_year)
             is_target = bool(_TARGET.search(col_header or "")) or row_target or stub_target
             metric = _metric(row_label, group, col_header, caption_text, is_change)
-            topic = _topic(metric, "", sentence, f"{caption_text} {sentence}", kind or "count")
+            topic = topic_of(metric, sentence, f"{caption_text} {sentence}", kind or "count")
             out.append(CellFigure(
                 char_start=start, char_end=end, value=value, value_high=high, unit=unit,
                 value_normalized=float(f"{value * factor:.12g}") if unit else None,

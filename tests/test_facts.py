@@ -163,3 +163,8 @@ def test_shipped_report_mentions_agree_and_ghg_facts_carry_gri_305(shipped):
     assert (spread <= 0.01).all()
     ghg = facts[facts["metric_code"].fillna("").str.startswith("ghg")]
     assert len(ghg) >= 3 and ghg["gri_code"].str.contains("GRI 305").all()
+
+
+def test_a_cumulative_figure_is_not_held_to_a_yearly_range():
+    assert _kinds(_rows("Climate\n\nWe aim to help cut 1.5 gigatons of emissions across our ecosystem over 15 years.\n")) == []
+    assert _kinds(_rows("Climate\n\nWe aim to reduce 8,067.9 MtCO2e in our value chain emissions.\n")) == ["implausible_magnitude"]
