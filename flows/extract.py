@@ -1178,8 +1178,13 @@ _DIRECT_YEAR_GAP = re.compile(r"[^\d.;!?\n]{0,45}")
 
 
 _YEAR_BEFORE = re.compile(r"(?i:\b(?:in|for|during|as of|as at|FY)[ \t]*)((?:19|20)\d\d)[ \t]*[:,–—-]?[ \t]*$")
-_SCOPE_IN_GAP = re.compile(r"(?i:scopes?[ \t]*\d(?:[ \t]*(?:,|and|&|\+|/)[ \t]*(?:scope[ \t]*)?\d)*)")
-_CLAUSE_EDGE = re.compile(r"(?i:;|,?[ \t]+(?:compared (?:with|to)|versus|vs\.?|while|whereas|against|up from|down from)\b|[()])")
+_SCOPE_IN_GAP = re.compile(r"(?i:scopes?[ \t]*\d(?:[ \t]*(?:,|and|&|\+|/)[ \t]*(?:scope[ \t]*)?\d)*|"
+                           r"\b(?:CO2e?|CO₂e?|CH4|N2O|SO2|NO2|PM2\.5|PM10|tCO2e?)(?:-?eq(?:uivalent)?)?)")
+_CLAUSE_EDGE = re.compile(r"(?i:;|,?[ \t]+(?:compared (?:with|to)|versus|vs\.?|while|whereas|against|up from|down from)\b)")
+_ASIDE = re.compile(r"\([^()\n]{0,40}\)")  # "(CO2e)", "(market-based)": read past, not a clause of its own
+# a year right after another number ("... from 1.19 in 2022 to 1.18") is that number's
+_OWNED_YEAR = re.compile(r"\d[\d,.]*(?:[ \t]*[A-Za-z%$€£₂]+){0,4}[ \t]+(?:in|for|during)[ \t]+(?:FY)?$")
+_COMPARISON = re.compile(r"(?i:compared (?:with|to)|versus|\bvs\b|against|up from|down from)")
 _TARGET_WORDS = re.compile(r"(?i:\b(?:targets?(?:ing|ed)?|goals?|aim(?:s|ed|ing)?[ \t]+(?:to|for)|ambitions?|commit(?:s|ted|ment)?[ \t]+to|"
                            r"pledge[sd]?|plan(?:s|ned)?[ \t]+to|intend(?:s|ed)?[ \t]+to|strive|seek(?:s|ing)?[ \t]+to|"
                            r"will|shall|by[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?20\d\d)\b)")
@@ -1208,20 +1213,32 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
         return None, None
     nxt = bisect.bisect_left(positions, fig_end)
     if nxt < len(years) and years[nxt][0] < s_end:
-        gap = _SCOPE_IN_GAP.sub("scope", text[fig_end:years[nxt][0]])  # "42% cut in Scope 1 and 2 emissions by 2030"
+        gap = _ASIDE.sub("", _SCOPE_IN_GAP.sub("scope", text[fig_end:years[nxt][0]]))  # "cut in Scope 1 and 2 emissions by 2030"
         if _DIRECT_YEAR_GAP.fullmatch(gap) and not _BASELINE_WORD.search(gap) and not _CLAUSE_EDGE.search(gap):
             return years[nxt][1], ("by" if re.search(r"(?i:\bby[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?$)",
                                                      text[max(fig_end, years[nxt][0] - 24):years[nxt][0]]) else "after")
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
-    in_sentence = years[lo:hi]
+
+    def owned_by_another(y: tuple) -> bool:
+        before = text[max(0, y[0] - 40):y[0]]
+        m = _OWNED_YEAR.search(before)
+        if m is None or "respectively" in before[-30:]:  # "10%, and 30% respectively in 2030": both
+            return False
+        return not (fig_start <= y[0] - len(before) + m.start() < fig_end)
+
+    in_sentence = [y for y in years[lo:hi] if not owned_by_another(y)]
     if in_sentence:
         c_start, c_end = _clause(text, s_start, s_end, fig_start, fig_end)
         in_clause = [y for y in in_sentence if c_start <= y[0] < c_end]
         if in_clause:
             return min(in_clause, key=lambda y: (y[2], abs(y[0] - fig_start)))[1], "clause"
-        return min(in_sentence, key=lambda y: (y[2], abs(y[0] - fig_start)))[1], "sentence"
+        own = [y for y in in_sentence if not _CLAUSE_EDGE.search(text, min(y[0], fig_start), max(y[0], fig_end))
+               or y[0] < c_start and not _COMPARISON.search(text, y[0], c_start)]
+        if own:  # a year of another clause counts unless that clause is a comparison ("compared with 2022")
+            return min(own, key=lambda y: (y[2], abs(y[0] - fig_start)))[1], "sentence"
     block_start = max(text.rfind("\n\n", max(0, s_start - 800), s_start), s_start - 800, 0)
-    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo] if y[2] < 3 and y[1] >= known.recent]
+    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo]
+               if y[2] < 3 and y[1] >= known.recent and not owned_by_another(y)]
     if earlier:
         return earlier[-1][1], "block"
     return (next(iter(known.stated)), "text") if len(known.stated) == 1 else (None, None)
@@ -1355,6 +1372,7 @@ _ID_WORD_BEFORE = re.compile(r"(?i:\b(?:scopes?|categor(?:y|ies)|cat\.?|phase|ti
 
 _CLAUSE_BREAK = re.compile(r"[;:(]|[.!?](?=\s)")
 _GHG_CONTEXT = re.compile(r"(?i:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate)")
+_LEVEL_INTRO = re.compile(r"(?i:\b(?:from|to|at)[ \t]*$)")  # "fell from 51 Mt ... to 50 Mt": levels, not reductions
 _REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest)")
 
 
@@ -1397,7 +1415,7 @@ def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, befor
         scores[boost] = scores.get(boost, 0) + 6
     if kind == "ghg":
         # an amount of GHG is a reduction only when the reduction words govern it
-        if _REDUCTION.search(before) or _REDUCTION.search(near):
+        if (_REDUCTION.search(before) or _REDUCTION.search(near)) and not _LEVEL_INTRO.search(before):
             scores["emissions_reduction"] = scores.get("emissions_reduction", 0) + scores["ghg_emissions"]
         else:
             scores.pop("emissions_reduction", None)
