@@ -27,6 +27,19 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Iterator
 
+from schemas.vocabulary import (  # noqa: F401 (QUALIFIERS, TOPICS, UNIT_PATTERN are re-exported)
+    CASED_UNITS,
+    CURRENCY_CODES,
+    CURRENCY_WORDS,
+    NORMALIZES_TO,
+    PILLAR,
+    PINT_NAMES,
+    QUALIFIERS,
+    TOPICS,
+    UNIT_PATTERN,
+    UNITS,
+)
+
 # --------------------------------------------------------------------------------------------
 # Vocabulary
 
@@ -41,103 +54,19 @@ _SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "mm": 1e6,
     "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "lakh": 1e5, "crore": 1e7,
 }
-_CURRENCY_CODES = {
-    "RMB": "CNY", "CNY": "CNY", "USD": "USD", "US$": "USD", "HK$": "HKD", "HKD": "HKD",
-    "S$": "SGD", "SGD": "SGD", "A$": "AUD", "AUD": "AUD", "C$": "CAD", "CAD": "CAD",
-    "EUR": "EUR", "GBP": "GBP", "LKR": "LKR", "Rs.": "LKR", "Rs": "LKR", "INR": "INR",
-    "JPY": "JPY", "MYR": "MYR", "RM": "MYR", "CHF": "CHF", "SEK": "SEK", "NOK": "NOK",
-    "DKK": "DKK", "KRW": "KRW", "BRL": "BRL", "ZAR": "ZAR", "NZ$": "NZD", "IDR": "IDR", "Rp": "IDR",
-    "PHP": "PHP", "₱": "PHP", "MXN": "MXN", "MX$": "MXN", "TWD": "TWD", "NT$": "TWD", "R$": "BRL",
-    "CA$": "CAD", "AU$": "AUD",
-    "$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "₹": "INR", "₩": "KRW",
-}
-_CURRENCY_WORDS = {"yuan": "CNY", "renminbi": "CNY", "dollars": "USD", "euros": "EUR",
-                   "pounds sterling": "GBP", "rupees": "LKR", "yen": "JPY", "ringgit": "MYR"}
-
-# unit as written -> (unit code, kind). Keys are lower case unless listed in _CASED_UNITS.
-_UNITS: dict[str, tuple[str, str]] = {}
-_CASED_UNITS: dict[str, tuple[str, str]] = {}  # short spellings whose case carries meaning
-
-
-def _add(code: str, kind: str, *spellings: str, cased: tuple[str, ...] = ()) -> None:
-    for s in spellings:
-        _UNITS[s.lower()] = (code, kind)
-    for s in cased:
-        _CASED_UNITS[s] = (code, kind)
-
-
-_add("%", "percent", "%", "percent", "per cent", "pct")
-_add("pp", "percent", "percentage points", "percentage point", cased=("pp",))
-_add("kWh", "energy", "kwh", "kilowatt-hours", "kilowatt hours", "kilowatt-hour")
-_add("MWh", "energy", "mwh", "megawatt-hours", "megawatt hours", "megawatt-hour")
-_add("GWh", "energy", "gwh", "gigawatt-hours", "gigawatt hours", "gigawatt-hour")
-_add("TWh", "energy", "twh", "terawatt-hours", "terawatt hours", "terawatt-hour")
-_add("GJ", "energy", "gj", "gigajoules", "gigajoule")
-_add("TJ", "energy", "tj", "terajoules", "terajoule")
-_add("PJ", "energy", "pj", "petajoules", "petajoule")
-_add("MJ", "energy", "megajoules", cased=("MJ",))
-_add("kW", "power", "kilowatts", cased=("kW", "KW"))
-_add("kWp", "power", "kwp")
-_add("MW", "power", "megawatts", cased=("MW",))
-_add("MWp", "power", "mwp")
-_add("GW", "power", "gigawatts", cased=("GW",))
-_add("tCO2e", "ghg", "tco2e", "tco2-e", "tco2eq", "tco2", "tco₂e", "t co2e", "t co2-e", "t co2",
-     "tonnes co2e", "tonnes of co2e", "tonnes co2-e", "tons of co2e", "tons co2e",
-     "metric tons of co2e", "metric tons co2e", "metric tonnes of co2e", "co2e", "co2-e")
-_add("ktCO2e", "ghg", "ktco2e", "kt co2e", "ktco2-e", "ktco2")
-_add("MtCO2e", "ghg", "mtco2e", "mt co2e", "mtco2-e", "mtco2", "mtco₂e")
-_add("GtCO2e", "ghg", "gtco2e", "gt co2e", "gigatons", "gigatonnes", "gigatons of co2e")
-_add("kgCO2e", "ghg", "kgco2e", "kg co2e")
-_add("gCO2e", "ghg", "gco2e", "g co2e")
-_add("t", "mass", "tonnes", "tonne", "tons", "ton", "metric tons", "metric tonnes", "metric ton",
-     cased=("t", "MT"))
-_add("short ton", "mass", "short tons", "short ton")
-_add("kt", "mass", "kilotonnes", "kilotons", "kilotonne", cased=("kt",))
-_add("Mt", "mass", "megatonnes", "megatons", cased=("Mt",))
-_add("Gt", "mass", cased=("Gt",))
-_add("kg", "mass", "kg", "kilograms", "kilogrammes", "kilogram")
-_add("g", "mass", "grams", "grammes")
-_add("lb", "mass", "lbs", "lb", "pounds")
-_add("m3", "water", "m3", "m³", "cubic meters", "cubic metres", "cubic meter", "cubic metre")
-_add("ML", "water", "megalitres", "megaliters", "megalitre", "megaliter", cased=("ML", "Ml"))
-_add("L", "volume", "litres", "liters", "litre", "liter")  # of water, diesel, ...: the words say which
-_add("gallon", "volume", "gallons")
-_add("bbl", "volume", "barrels", "bbl")
-_add("ha", "area", "hectares", "hectare", cased=("ha",))
-_add("acre", "area", "acres", "acre")
-_add("km", "length", "kilometres", "kilometers", cased=("km",))
-_add("km2", "area", "km2", "km²", "square kilometres", "square kilometers")
-_add("minute", "duration", "minutes", "minute", "mins")
-_add("hour", "duration", "hours", "hour", "hrs")
-_add("day", "duration", "days", "day")
-_add("week", "duration", "weeks", "week")
-_add("month", "duration", "months", "month")
-_add("year", "duration", "years", "year", "yrs")
-
-# pint names for the convertible codes, and the code each normalizes to
-_PINT = {
-    "MWh": ("megawatt_hour", "kWh"), "GWh": ("gigawatt_hour", "kWh"), "TWh": ("terawatt_hour", "kWh"),
-    "GJ": ("gigajoule", "kWh"), "TJ": ("terajoule", "kWh"), "PJ": ("petajoule", "kWh"),
-    "MJ": ("megajoule", "kWh"),
-    "ktCO2e": ("kilometric_ton", "tCO2e"), "MtCO2e": ("megametric_ton", "tCO2e"),
-    "GtCO2e": ("gigametric_ton", "tCO2e"), "kgCO2e": ("kilogram", "tCO2e"), "gCO2e": ("gram", "tCO2e"),
-    "kt": ("kilometric_ton", "t"), "Mt": ("megametric_ton", "t"), "Gt": ("gigametric_ton", "t"), "kg": ("kilogram", "t"),
-    "g": ("gram", "t"), "lb": ("pound", "t"), "short ton": ("short_ton", "t"),
-    "ML": ("megaliter", "m3"), "L": ("liter", "m3"), "gallon": ("gallon", "m3"),
-    "kW": ("kilowatt", "MW"), "GW": ("gigawatt", "MW"), "kWp": ("kilowatt", "MWp"),
-    "acre": ("acre", "ha"),
-}
-_PINT_TARGET = {"kWh": "kilowatt_hour", "tCO2e": "metric_ton", "t": "metric_ton", "m3": "meter**3",
-                "MW": "megawatt", "MWp": "megawatt", "ha": "hectare"}
+_CURRENCY_CODES = CURRENCY_CODES  # vocabularies are data: schemas/vocab/*.csv, read by schemas/vocabulary.py
+_CURRENCY_WORDS = CURRENCY_WORDS
+_UNITS = UNITS  # unit as written -> (unit code, kind); lower-case keys
+_CASED_UNITS = CASED_UNITS  # short spellings whose case carries meaning ("MT", "Mt", "kt")
 
 
 @lru_cache(maxsize=None)
 def _conversion(unit: str) -> tuple[str, float]:
     """(normalized unit, factor) for a unit code, computed once with pint."""
-    if unit not in _PINT:
+    target = NORMALIZES_TO.get(unit, unit)
+    if target == unit or unit not in PINT_NAMES:
         return unit, 1.0
-    source, target = _PINT[unit]
-    return target, float(_registry().Quantity(1, source).to(_PINT_TARGET[target]).magnitude)
+    return target, float(_registry().Quantity(1, PINT_NAMES[unit]).to(PINT_NAMES[target]).magnitude)
 
 
 @lru_cache(maxsize=1)
@@ -350,21 +279,8 @@ _TOPIC_KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
                    ("sales", 2), ("spend", 2), ("spent", 2), ("cost", 1), ("efficien", 1),
                    ("operation", 1), ("capex", 3), ("production", 1)),
 }
-_PILLAR = {
-    "ghg_emissions": "E", "emissions_reduction": "E", "energy": "E", "water": "E",
-    "waste_packaging": "E", "biodiversity": "E", "employment": "S", "training": "S",
-    "philanthropy": "S", "rural_economy": "S", "small_business": "S", "consumer": "S", "health": "S",
-    "governance": "G", "operations": "G", "other": "G",
-}
-TOPICS = tuple(_PILLAR)
+_PILLAR = PILLAR
 _TOPIC_RANK = {topic: i for i, topic in enumerate(TOPICS)}  # ties go to the topic listed first
-QUALIFIERS = ("exact", "approximately", "at_least", "at_most")
-_BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CASED_UNITS.values()}
-                     | set(_CURRENCY_CODES.values()) | {"count", "fraction", "number", "times"}
-                     | {target for _, target in _PINT.values()})
-UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})*$"
-"""Valid unit codes: a base code, optionally per something (``kWh/m2``, ``tCO2e/tonne``)."""
-
 _PER_NOUN = re.compile(r"[ \t]+(?:[a-z][a-z-]*[ \t]+){0,2}[a-z][a-z-]*[ \t]+per[ \t]+[a-z]+")
 _GAS_PHRASE = re.compile(r"(?i:[ \t]+(?:of[ \t]+)?(?:CO2e?|CO₂e?|carbon dioxide equivalent|CO2 equivalent|CO2-e))")
 _DENOMINATORS = {

@@ -35,18 +35,16 @@ so it is found where all documents are: when the warehouse is loaded (flows/load
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from flows.metrics import dimension, metric_titles
+from schemas.vocabulary import read_vocab
 
-_RULES = Path(__file__).resolve().parents[1] / "schemas" / "vocab" / "findings.csv"
 _NUMBER = re.compile(r"\d[\d,\u00a0\u202f]*(?:\.\d+)?")
 _MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
                                            "october november december".split())}
@@ -71,11 +69,10 @@ class Rule:
 @lru_cache(maxsize=1)
 def rules() -> tuple[Rule, ...]:
     """The sanity ranges, from schemas/vocab/findings.csv."""
-    with open(_RULES, encoding="utf-8", newline="") as fh:
-        return tuple(Rule(r["kind"], r["severity"], r["metric_code"] or None, r["dimension"] or None,
-                          float(r["min"]) if r["min"] else None, float(r["max"]) if r["max"] else None,
-                          re.compile(f"(?i:{r['unless']})") if r["unless"] else None, r["why"])
-                     for r in csv.DictReader(fh))
+    return tuple(Rule(r["kind"], r["severity"], r["metric_code"] or None, r["dimension"] or None,
+                      float(r["min"]) if r["min"] else None, float(r["max"]) if r["max"] else None,
+                      re.compile(f"(?i:{r['unless']})") if r["unless"] else None, r["why"])
+                 for r in read_vocab("findings"))
 
 
 def rounding_step(surface: str, value: float, value_normalized: float | None) -> float:

@@ -29,16 +29,11 @@ import re
 from dataclasses import dataclass
 
 from flows.document import Table
-from flows.extract import (
-    _CASED_UNITS,
-    _TO_GHG,
-    _CURRENCY_CODES,
-    _PILLAR,
-    _UNITS,
-    _conversion,
-    extract_figures,
-    topic_of,
-)
+from flows.extract import _TO_GHG, _conversion, extract_figures, topic_of
+from schemas.vocabulary import CASED_UNITS as _CASED_UNITS
+from schemas.vocabulary import CURRENCY_CODES as _CURRENCY_CODES
+from schemas.vocabulary import PILLAR as _PILLAR
+from schemas.vocabulary import UNITS as _UNITS
 
 # ----------------------------------------------------------------------------------------------
 # Unit phrases in labels: "(EUR bn.)", "Unit: KRW 100 million", "'000 t", "in thousand tonnes"
