@@ -61,7 +61,7 @@ _CASED_UNITS = CASED_UNITS  # short spellings whose case carries meaning ("MT", 
 
 
 @lru_cache(maxsize=None)
-def _conversion(unit: str) -> tuple[str, float]:
+def conversion(unit: str) -> tuple[str, float]:
     """(normalized unit, factor) for a unit code, computed once with pint."""
     target = NORMALIZES_TO.get(unit, unit)
     if target == unit or unit not in PINT_NAMES:
@@ -708,6 +708,18 @@ def extract_figures(text: str) -> list[Figure]:
     return _inherit_metrics(figures)
 
 
+_SENTENCE_BREAK = re.compile(r"[.!?][\"”’)\]]*\s+(?=[A-Z\"“(])|\n\s*\n")
+
+
+def clause_around(view: str, lo: int, hi: int, start: int, end: int) -> tuple[str, str]:
+    """The words of a figure's sentence before it (up to 120 characters) and after it (up to 80)."""
+    before = view[max(lo, start - 120):start]
+    cut = [m.end() for m in _SENTENCE_BREAK.finditer(before)]
+    after = view[end:min(hi, end + 80)]
+    stop = _SENTENCE_BREAK.search(after)
+    return before[cut[-1]:] if cut else before, after[:stop.start() + 1] if stop else after
+
+
 def _inherit_metrics(figures: list[Figure]) -> list[Figure]:
     """A figure whose words name no metric ("..., compared with 1,174 Mt in 2022") measures what
     the figure before it in the same sentence, in the same unit, does."""
@@ -791,7 +803,7 @@ _OF_OTHER = re.compile(r"(?i:[ \t]*(?:\n[ \t]*)?of[ \t]+(?!CO2|CO₂|carbon|GHG|
 _GHG_BEFORE = re.compile(r"(?i:emission|GHG|greenhouse|CO2|carbon|offset|credit|footprint|scope[ \t]*\d)")
 _NOT_GHG_BEFORE = re.compile(r"(?i:methane|waste|food|material|plastic|steel|coal|ash|CCR|hydrocarbon|oil|water|paper|packag|"
                              r"NOx|NO2|SOx|SO2|SO 2|NO X|PM2|PM10|particulate|VOC|mercury|ammonia|pollutant)")
-_TO_GHG = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}
+TO_GHG = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}
 
 
 def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
@@ -802,12 +814,12 @@ def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
     code, kind = found
     if code == "MtCO2e" and not token.startswith("Mt"):
         code = "tCO2e"  # "MT" and "mt" are metric tonnes in reports ("336,124 mtCO2e"); megatonnes are written "Mt"
-    if kind == "mass" and code in _TO_GHG:
+    if kind == "mass" and code in TO_GHG:
         if _GHG_AFTER.match(after) or (
             not _OF_OTHER.match(after) and code in ("t", "kt", "Mt")
             and _GHG_BEFORE.search(before) and not _NOT_GHG_BEFORE.search(before)
         ):
-            return _TO_GHG[code], "ghg"
+            return TO_GHG[code], "ghg"
     if code == "GtCO2e" and token.lower().startswith("giga") and not re.search(r"(?i:CO2|CO₂|GHG|greenhouse|carbon|emission)", after[:60]):
         return "Gt", "mass"
     return code, kind
@@ -1349,7 +1361,7 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
     s_start, s_end = ctx.capped(*bounds, start, end) if bounds else ctx.sentence(start, end)  # a table cell's: its row
     sentence = text[s_start:s_end].strip()
     base_unit, _, per = unit.partition("/")
-    unit_normalized, factor = _conversion(base_unit)
+    unit_normalized, factor = conversion(base_unit)
     if per:
         unit_normalized = f"{unit_normalized}/{per}"
     metric = metric or _metric(text, start, end, unit)

@@ -125,7 +125,8 @@ def _identity(f: dict) -> tuple:
     """What a figure is about, but for its label: a classified figure's metric code says it all;
     unclassified figures of one topic are told apart by their labels when clustered."""
     what = f["metric_code"] or f"unclassified|{f['topic']}"
-    return (f["entity"], what, dimension(f["unit_normalized"]) or f["unit"], bool(f["is_target"]))
+    # the normalized unit, not just its dimension: tCO2e per revenue and per employee differ
+    return (f["entity"], what, f["unit_normalized"] or f["unit"], bool(f["is_target"]))
 
 
 def _same_thing(f: dict, cluster: list[dict]) -> bool:
@@ -136,6 +137,13 @@ def _same_thing(f: dict, cluster: list[dict]) -> bool:
     for field in ("scope", "scope2_method"):
         stated = {g[field] for g in cluster if g[field]}
         if f[field] and stated and stated != {f[field]}:
+            return False
+    for g in cluster:  # a table states each year's value apart, even when they are equal
+        if (f.get("table_id") or g.get("table_id")) and f["_year"] is not None and g["_year"] is not None \
+                and f["_year"] != g["_year"]:
+            return False
+        if f.get("table_id") and f.get("table_id") == g.get("table_id") and f.get("col_index") != g.get("col_index") \
+                and f.get("row_index") == g.get("row_index"):
             return False
     if f["metric_code"]:
         return True

@@ -209,9 +209,16 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             check_schema_version(con, path)
             return con
         changes = ensure_schema(con, path)
-    except duckdb.Error as err:  # the catalog cannot be read back
+    except duckdb.Error as err:  # the catalog cannot be read back, or a migration step failed
         con.close()
-        raise (warehouse_fault(path, err) or _damaged(path, str(err).strip().splitlines()[0])) from None
+        fault = warehouse_fault(path, err)
+        if fault is not None:
+            raise fault from None
+        line = str(err).strip().splitlines()[0]
+        raise WarehouseError(
+            f"{path}: could not migrate the warehouse to schema version {SCHEMA_VERSION} ({line}); it was left "
+            "as it was. If you added indexes or views of your own, drop them and run again; else move the "
+            "warehouse aside and run `esg run` to rebuild it from raw/") from None
     except BaseException:
         con.close()
         raise
@@ -701,6 +708,8 @@ def prune(con: duckdb.DuckDBPyConnection, present: set[str], *, dry_run: bool = 
     except BaseException:
         rollback(con)
         raise
+    if not dry_run and documents:
+        refresh_restatements(con, "prune")  # a restatement of a pruned document's fact is gone too
     return {"documents": documents, "rejection_files": rejected, "rejections": n_rejections}
 
 

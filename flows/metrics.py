@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from schemas.vocabulary import read_vocab
+from schemas.vocabulary import CASED_UNITS, CURRENCY_CODES, UNITS, read_vocab
 
 
 _SCOPE_123 = re.compile(r"(?i:scopes?\s*1\s*(?:,|and|&|\+|/)\s*(?:scope\s*)?2\s*(?:,|and|&|\+|/)\s*(?:scope\s*)?3\b)")
@@ -32,7 +32,6 @@ _CATEGORY = re.compile(r"(?i:\b(?:category|cat\.?)\s*(\d{1,2})\b)")
 _REDUCTION = re.compile(r"(?i:reduc|avoid|abat|\bcut|lower|saved|saving|decreas|offset|mitigat)")
 _SHARE_WORDS = re.compile(r"(?i:share|proportion|percentage|ratio|of (?:our|the|total|all))")
 
-_CURRENCIES = frozenset("CNY USD HKD SGD AUD CAD EUR GBP LKR INR JPY MYR CHF SEK NOK DKK KRW BRL ZAR NZD IDR PHP MXN TWD".split())
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,8 @@ class Classification:
 
 
 def _pattern(text: str) -> re.Pattern | None:
-    return re.compile(f"(?i:{text})") if text else None
+    """A vocabulary's phrases: each starts a word ("tea" never matches inside "steam")."""
+    return re.compile(f"(?i:\\b(?:{text}))") if text else None
 
 
 @lru_cache(maxsize=1)
@@ -81,22 +81,30 @@ def metric_titles() -> dict[str, Metric]:
     return {m.code: m for m in metrics()}
 
 
+_RATIOS = frozenset({"number", "times", "fraction"})
+
+
 def dimension(unit_normalized: str | None) -> str | None:
-    """The kind of quantity a normalized unit measures: ghg, energy, water, mass, percent, count, money, ..."""
+    """The kind of quantity a normalized unit measures, from the unit vocabulary (units.csv):
+    ghg, energy, water, mass, percent, power, area, duration, count, money, ratio; an amount per
+    something else (per tonne, per employee, per revenue) is an intensity, per year a rate."""
     if not unit_normalized:
         return None
     base, _, per = unit_normalized.partition("/")
-    kind = {"tCO2e": "ghg", "kWh": "energy", "m3": "water", "t": "mass", "%": "percent", "pp": "percent",
-            "count": "count", "MW": "power", "MWp": "power", "ha": "area", "km2": "area"}.get(base)
-    if kind is None and base in _CURRENCIES:
+    if base in CURRENCY_CODES.values():
         kind = "money"
-    if kind is None and base in ("hour", "day", "week", "month", "year", "minute"):
-        kind = "duration"
-    if kind is None and base in ("number", "times", "fraction"):
+    elif base in _RATIOS:
         kind = "ratio"
+    elif base == "count":
+        kind = "count"
+    else:
+        kind = _KIND_OF_CODE.get(base)
     if per and kind in ("ghg", "energy", "water", "mass") and per not in ("year", "month", "day", "hour"):
-        return f"{kind}_intensity"  # per tonne, per employee, per revenue: an intensity; per year is a rate
+        return f"{kind}_intensity"
     return kind
+
+
+_KIND_OF_CODE = {code: kind for code, kind in [*UNITS.values(), *CASED_UNITS.values()]}
 
 
 def detect_scope(words: str, nearest_end: bool = False) -> tuple[str | None, str | None, int | None]:

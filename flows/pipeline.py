@@ -201,8 +201,7 @@ def ingest_reports(
                 for table in ("sections", "pages", "paragraphs", "figures", "rejections"):
                     counts[table] += written[table]
                 progress.step()
-        if counts["loaded"] or counts["missing"]:
-            counts["restatements"] = load.refresh_restatements(con, run_id)
+        counts["restatements"] = load.refresh_restatements(con, run_id)  # across documents: one query
         load.finish_run(con, run_id, "completed", counts)
         report = load.run_report(con, run_id)  # now: once released, another run may take the warehouse
     except BaseException as err:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 
 import pandas as pd
@@ -11,7 +10,7 @@ import pandas as pd
 from flows.citations import find_citations
 from flows.document import Document, ReportError, ReportInfo
 from flows.entity import figure_entity
-from flows.extract import extract_figures
+from flows.extract import clause_around, extract_figures
 from flows.facts import consolidate
 from flows.metrics import classify
 from flows.parse import parse_document
@@ -21,22 +20,11 @@ from flows.rows import DATA_TABLES, ProcessedDocument, frame
 from flows.tables import header_year, table_figures
 from flows.validate import check_lineage, rejection, validate_table, warning_findings
 from flows.version import CODE_VERSION
+from schemas import PRIMARY_KEYS
 from schemas.vocabulary import PROSE_KINDS
 
 # Blocks whose figures are extracted: prose, and tables (read as `|`-separated rows).
 EXTRACTED_KINDS = PROSE_KINDS | {"table"}
-
-
-_SENTENCE_BREAK = re.compile(r"[.!?][\"”’)\]]*\s+(?=[A-Z\"“(])|\n\s*\n")
-
-
-def _clause_around(view: str, lo: int, hi: int, start: int, end: int) -> tuple[str, str]:
-    """The words of a figure's sentence before it (up to 120 characters) and after it (up to 80)."""
-    before = view[max(lo, start - 120):start]
-    cut = [m.end() for m in _SENTENCE_BREAK.finditer(before)]
-    after = view[end:min(hi, end + 80)]
-    stop = _SENTENCE_BREAK.search(after)
-    return before[cut[-1]:] if cut else before, after[:stop.start() + 1] if stop else after
 
 
 def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> dict[str, list[dict]]:
@@ -118,7 +106,7 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
             row = figure_row(start, end, f, section_id, paragraph_id)
             if row["year"] is None:  # nothing in its text: a year its heading states ("2022 at a glance")
                 row["year"] = heading_years.get(p.section_index)
-            row["_before"], row["_after"] = _clause_around(view, p.char_start, p.char_end, start, end)
+            row["_before"], row["_after"] = clause_around(view, p.char_start, p.char_end, start, end)
             figure_rows.append(row)
     captions = {t["table_id"]: t["caption"] for t in table_rows}
     for row in figure_rows:
@@ -154,6 +142,51 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
             "paragraphs": paragraph_rows, "tables": table_rows, "figures": figure_rows, "facts": facts,
             "fact_mentions": fact_mentions, "findings": findings, "finding_figures": finding_figures,
             "citations": citation_rows}
+
+
+# child table -> (column, parent table): a row whose parent was rejected cannot load either
+_PARENTS = {
+    "paragraphs": (("section_id", "sections"),),
+    "tables": (("paragraph_id", "paragraphs"),),
+    "figures": (("paragraph_id", "paragraphs"), ("table_id", "tables")),
+    "fact_mentions": (("figure_id", "figures"), ("fact_id", "facts")),
+    "finding_figures": (("figure_id", "figures"), ("finding_id", "findings")),
+    "citations": (("paragraph_id", "paragraphs"),),
+}
+
+
+def _drop_orphans(table: str, df: pd.DataFrame, kept: dict[str, set[str]], links: pd.DataFrame | None,
+                  run_id: str, source_paths: dict[str, str]) -> tuple[pd.DataFrame, list[dict]]:
+    """df without the rows whose parent row was rejected (each kept as a rejection saying which);
+    facts and findings whose figures were all rejected go too, and facts count what is left."""
+    if df.empty:
+        return df, []
+    mask = pd.Series(True, index=df.index)
+    reasons = pd.Series("", index=df.index)
+    for column, parent in _PARENTS.get(table, ()):
+        if parent not in kept:
+            continue
+        lost = df[column].notna() & ~df[column].isin(kept[parent])
+        reasons[lost & mask] = f"its {column} was rejected (see the {parent} rejections of this file)"
+        mask &= ~lost
+    if table in ("facts", "findings") and "figures" in kept and links is not None and not links.empty:
+        # links (fact_mentions, finding_figures) are validated after this table: count the ones
+        # whose figure passed
+        key = "fact_id" if table == "facts" else "finding_id"
+        counts = links[links["figure_id"].isin(kept["figures"])].groupby(key).size()
+        lost = ~df[key].isin(counts.index)
+        reasons[lost & mask] = "every figure it is about was rejected"
+        mask &= ~lost
+        if table == "facts":
+            df = df.assign(n_mentions=df[key].map(counts).fillna(df["n_mentions"]).astype(int))
+    rejected = [rejection(run_id, source_paths.get(row.document_id, "?"), row.document_id, table, "orphan",
+                          reasons[i], _plain(row._asdict()))
+                for i, row in zip(df.index[~mask], df[~mask].itertuples(index=False))]
+    return df[mask], rejected
+
+
+def _plain(row: dict) -> dict:
+    return {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in row.items()}
 
 
 def process_sources(sources: list[SourceFile], run_id: str,
@@ -198,11 +231,16 @@ def process_sources(sources: list[SourceFile], run_id: str,
             rows[table].append(df)
         spent["validate"] += clock() - checked
     started = clock()
+    kept: dict[str, set[str]] = {}  # table -> the keys of its rows that passed
     for table in DATA_TABLES:
         combined = pd.concat(rows[table], ignore_index=True) if rows[table] else frame(table, [])
+        link_table = {"facts": "fact_mentions", "findings": "finding_figures"}.get(table)
+        links = pd.concat(rows[link_table], ignore_index=True) if link_table and rows[link_table] else None
+        combined, orphans = _drop_orphans(table, combined, kept, links, run_id, source_paths)
         valid, rejected = validate_table(table, combined, run_id=run_id, source_paths=source_paths)
-        for r in rejected:
+        for r in orphans + rejected:
             out[r["document_id"]].rejections.append(r)
+        kept[table] = set(valid[PRIMARY_KEYS[table]])
         found, links = warning_findings(table, valid, run_id)
         if found:  # warning checks on figures: findings, validated and loaded with the document's own
             rows["findings"].append(frame("findings", found))

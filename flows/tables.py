@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from flows.document import Table
-from flows.extract import _TO_GHG, _conversion, extract_figures, topic_of
+from flows.extract import TO_GHG, conversion, extract_figures, topic_of
 from schemas.vocabulary import CASED_UNITS as _CASED_UNITS
 from schemas.vocabulary import CURRENCY_CODES as _CURRENCY_CODES
 from schemas.vocabulary import PILLAR as _PILLAR
@@ -354,6 +354,8 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
         row_target = bool(row_label and _TARGET.search(row_label))
         for c in values:
             span = grid.rows[r][c]
+            if (c > 0 and grid.rows[r][c - 1] == span) or (r > header_rows and grid.rows[r - 1][c] == span):
+                continue  # a cell spanning several columns or rows is read once, where it starts
             parsed = _parse_number(view[span[0]:span[1]])
             value, high, qualifier, own_unit, (a, b) = parsed
             col_header = header(c)
@@ -389,10 +391,10 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
                     spec, source = scale, None  # a scale with no unit: "(in thousands)"
                     value *= scale.factor
                     high = high * scale.factor if high is not None else None
-            if unit in _TO_GHG and _GHG_WORDS.search(f"{row_label or ''} {group or ''} {col_header} {caption_text}"):
-                unit = _TO_GHG[unit]  # tonnes in an emissions table are tonnes of CO2e
+            if unit in TO_GHG and _GHG_WORDS.search(f"{row_label or ''} {group or ''} {col_header} {caption_text}"):
+                unit = TO_GHG[unit]  # tonnes in an emissions table are tonnes of CO2e
             kind = _kind(unit)
-            unit_normalized, factor = (_conversion(unit) if unit else (None, 1.0))
+            unit_normalized, factor = (conversion(unit) if unit else (None, 1.0))
             is_change = bool(_CHANGE.search(col_header or ""))
             year = None if is_change else (col_year if col_year is not None else row_year)
             is_target = bool(_TARGET.search(col_header or "")) or row_target or stub_target

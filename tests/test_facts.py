@@ -200,3 +200,52 @@ def test_a_later_report_restating_a_value_is_linked_and_flagged(tmp_path):
                        "(SELECT finding_id FROM findings WHERE kind = 'restated_value')").fetchone()[0] == 2
     assert load.refresh_restatements(con, "run-2") == 1  # idempotent: found anew, not added twice
     assert con.execute("SELECT count(*) FROM findings WHERE kind = 'restated_value'").fetchone()[0] == 1
+
+
+def test_a_table_states_each_years_value_apart_even_when_equal():
+    rows = _rows("Water\n\nMetric | 2021 | 2022 | 2023\nWater withdrawal (m3) | 5,000 | 5,000 | 4,800\n")
+    facts = sorted((f["year"], f["value_normalized"]) for f in rows["facts"] if f["metric_code"] == "water_withdrawal")
+    assert facts == [(2021, 5000.0), (2022, 5000.0), (2023, 4800.0)]
+
+
+def test_intensities_per_different_things_are_different_facts():
+    rows = _rows("GHG intensity\n\nMetric | 2022\nScope 1 and 2 tCO2e per employee | 1.4\n"
+                 "Scope 1 and 2 tCO2e/ $1 million revenue | 1.4\n")
+    units = sorted(f["unit_normalized"] for f in rows["facts"])
+    assert units == ["tCO2e/employee", "tCO2e/revenue"]
+
+
+def test_a_cell_spanning_columns_is_one_figure_and_nothing_is_orphaned():
+    from flows.process import process_sources
+    from flows.read import source_file
+
+    html = ("<html><body><main><h1>Energy</h1><table><tr><th>Metric</th><th>2022</th><th>2023</th></tr>"
+            "<tr><td>Energy use (MWh)</td><td colspan='2'>1,200</td></tr>"
+            "<tr><td>Water (m3)</td><td>30</td><td>40</td></tr></table></main></body></html>")
+    (doc,) = process_sources([source_file("t.html", html.encode(), 10**6)], "run-1")
+    assert doc.rejections == []
+    figures = doc.tables["figures"]
+    assert sorted(figures["surface"]) == ["1,200", "30", "40"]
+    mentions = doc.tables["fact_mentions"]
+    assert set(mentions["figure_id"]) == set(figures["figure_id"]) and set(mentions["fact_id"]) == set(doc.tables["facts"]["fact_id"])
+
+
+def test_pruning_the_earlier_report_removes_its_restatement(tmp_path):
+    import json
+
+    from flows import load
+    from flows.process import process_sources
+    from flows.read import scan_raw
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, period, value in (("a", "2023", "1,200"), ("b", "2024", "1,260")):
+        (raw / f"{name}.txt").write_text(f"Climate\n\nIn 2022 our Scope 1 emissions were {value} tCO2e.\n", encoding="utf-8")
+        (raw / f"{name}.meta.json").write_text(json.dumps({"company": "Acme plc", "period": period}), encoding="utf-8")
+    con = load.connect(tmp_path / "esg.duckdb")
+    for doc in process_sources(scan_raw(raw, {}, 10**6).sources, "run-1"):
+        load.load_document(con, doc, "run-1")
+    assert load.refresh_restatements(con, "run-1") == 1
+    load.prune(con, {"b.txt"})
+    assert con.execute("SELECT count(*) FROM findings WHERE kind = 'restated_value'").fetchone()[0] == 0
+    assert all(n == 0 for n in load.check_lineage(con).values()), load.check_lineage(con)

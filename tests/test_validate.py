@@ -66,3 +66,26 @@ def test_rejection_ids_are_stable():
     ids = [validate_table("figures", df.copy(), run_id=run, source_paths={report.document_id: "r.txt"})[1][0]["rejection_id"]
            for run in ("a", "b")]
     assert ids[0] == ids[1]
+
+
+def test_rows_that_hang_on_a_rejected_figure_are_rejected_with_it(monkeypatch):
+    """A figure failing its model takes its fact mention (and a fact it alone states) with it,
+    each kept in rejections saying why: nothing loads that points at a row that did not."""
+    import dataclasses
+
+    from flows import process
+
+    real_extract = process.extract_figures
+
+    def extract_with_a_bad_row(text):
+        figures = real_extract(text)
+        return figures[:1] + [dataclasses.replace(f, topic="astrology") for f in figures[1:]]
+
+    monkeypatch.setattr(process, "extract_figures", extract_with_a_bad_row)
+    (doc,) = process_sources([source_file("r.txt", b"Sub header: S\nWe gave 300 meals to 12 schools.\n", 10**6)], "run-1")
+    figures, mentions, facts = doc.tables["figures"], doc.tables["fact_mentions"], doc.tables["facts"]
+    assert list(figures["surface"]) == ["300"]
+    assert set(mentions["figure_id"]) == set(figures["figure_id"]) and set(facts["fact_id"]) == set(mentions["fact_id"])
+    orphans = {(r["table_name"], r["check"]) for r in doc.rejections if r["check"] == "orphan"}
+    assert orphans == {("facts", "orphan"), ("fact_mentions", "orphan")}
+    assert any("every figure it is about was rejected" in r["reason"] for r in doc.rejections)
