@@ -111,10 +111,14 @@ def test_rows_failing_pandera_land_in_the_rejections_table(warehouse, monkeypatc
     doc = _doc("a.txt", "Sub header: S\nWe gave 300 meals to 12 schools.\n")
     con = load.connect(warehouse)
     written = load.load_document(con, doc, "run-1")
-    assert (written["figures"], written["rejections"]) == (1, 1)
+    # the figure, and the fact and fact mention that hung on it (rejected with it as orphans)
+    assert (written["figures"], written["rejections"]) == (1, 3)
     assert con.execute("SELECT surface FROM figures").fetchall() == [("300",)]
+    assert sorted(con.execute('SELECT table_name, "check" FROM rejections WHERE "check" = \'orphan\'').fetchall()) == [
+        ("fact_mentions", "orphan"), ("facts", "orphan")]
     source, table, check, reason, start, row = con.execute(
-        'SELECT source_path, table_name, "check", reason, char_start, row_json FROM rejections').fetchone()
+        'SELECT source_path, table_name, "check", reason, char_start, row_json FROM rejections '
+        "WHERE table_name = 'figures'").fetchone()
     assert (source, table) == ("a.txt", "figures") and check.startswith("isin")
     assert "astrology" in reason and json.loads(row)["surface"] == "12"
     text = con.execute("SELECT text FROM documents").fetchone()[0]
