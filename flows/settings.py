@@ -31,14 +31,8 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        """Prefect task results cached by content (a speed-up only; safe to delete)."""
+        """Processed batches cached by content (flows/batch_cache.py; a speed-up only, safe to delete)."""
         return self.warehouse.parent / "cache"
-
-    @property
-    def cache_results(self) -> bool:
-        """Whether to cache processed batches: not on a remote Dask cluster, whose workers would
-        write the results to their own disks, out of the flow's reach."""
-        return not (self.task_runner == "dask" and self.dask_address)
 
     @classmethod
     def from_env(cls) -> "Settings":
