@@ -190,7 +190,7 @@ def run_extraction_bench(file: Path | None = None, runs: int = 7, quantulum_runs
 
 def one_paragraph(report: str, n_bytes: int) -> str:
     """One paragraph of about n_bytes: the report's text paragraphs repeated, joined into one line."""
-    _, paragraphs = parse_document(report)
+    paragraphs = parse_text(report).paragraphs
     unit = " ".join(" ".join(p.text.split()) for p in paragraphs if p.kind == "text")
     copies = -(-n_bytes // len(unit.encode("utf-8")))
     return " ".join([unit] * copies).encode("utf-8")[:n_bytes].decode("utf-8", "ignore")

@@ -207,6 +207,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if summary["rejected"] else EXIT_OK
 
 
+def _by_severity(findings: dict[str, int]) -> str:
+    parts = [f"{findings[k]:,} {k}{'s' if findings[k] != 1 else ''}" for k in ("error", "warning") if findings.get(k)]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def render_summary(s: dict, raw_dir: Path) -> str:
     """The run's summary, from what the run returned: the warehouse is not opened again (another
     run may hold it by now)."""
@@ -215,11 +220,15 @@ def render_summary(s: dict, raw_dir: Path) -> str:
         f"esg run: {s['files']} file(s) in {raw_dir}/ - {s['loaded']} loaded, {s['skipped']} unchanged, "
         f"{s['rejected']} rejected",
         f"  this run wrote: {s['sections']:,} sections, {s['paragraphs']:,} paragraphs, "
-        f"{s['figures']:,} figures, {row_rejections:,} rows rejected by validation",
+        f"{s['figures']:,} figures, {s.get('facts', 0):,} facts, {sum(s.get('findings', {}).values()):,} findings"
+        f"{_by_severity(s.get('findings', {}))}, {row_rejections:,} rows rejected by validation",
         f"  warehouse now:  {totals['documents']:,} documents, {totals['sections']:,} sections, "
-        f"{totals['paragraphs']:,} paragraphs, {totals['figures']:,} figures, "
-        f"{totals['rejections']:,} rejections",
+        f"{totals['paragraphs']:,} paragraphs, {totals['figures']:,} figures, {totals.get('facts', 0):,} facts, "
+        f"{totals.get('findings', 0):,} findings, {totals['rejections']:,} rejections",
     ]
+    if s.get("cells_without_unit"):
+        lines.append(f"  {s['cells_without_unit']:,} table cell(s) whose unit nothing in their table states: kept "
+                     "with unit null (see findings of kind schema_warning)")
     for path, reason in rejected:
         lines.append(f"  rejected {raw_dir}/{path}: {reason}")
     here = f"{socket.gethostname()}:{os.getpid()}"

@@ -11,20 +11,18 @@ reporting entity.
 
 from __future__ import annotations
 
-import csv
 import re
 from functools import lru_cache
-from pathlib import Path
 
-_VOCAB = Path(__file__).resolve().parents[1] / "schemas" / "vocab" / "organisation_words.csv"
+from schemas.vocabulary import read_vocab
+
 _ROLES = frozenset("CEO CFO COO Chair Chairman Board Group Executive Committee Management Report".split())
 
 
 @lru_cache(maxsize=1)
 def organisation_words() -> dict[str, str]:
     """word -> where it must stand in a name: "last" (a legal form: plc, Inc, AG) or "any"."""
-    with open(_VOCAB, encoding="utf-8", newline="") as fh:
-        return {row["word"]: row["position"] for row in csv.DictReader(fh)}
+    return {row["word"]: row["position"] for row in read_vocab("organisation_words")}
 
 
 def _core(name: str) -> str:

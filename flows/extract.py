@@ -23,9 +23,22 @@ import itertools
 import re
 import string
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Iterator
+
+from schemas.vocabulary import (  # noqa: F401 (QUALIFIERS, TOPICS, UNIT_PATTERN are re-exported)
+    CASED_UNITS,
+    CURRENCY_CODES,
+    CURRENCY_WORDS,
+    NORMALIZES_TO,
+    PILLAR,
+    PINT_NAMES,
+    QUALIFIERS,
+    TOPICS,
+    UNIT_PATTERN,
+    UNITS,
+)
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary
@@ -41,103 +54,19 @@ _SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "mm": 1e6,
     "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "lakh": 1e5, "crore": 1e7,
 }
-_CURRENCY_CODES = {
-    "RMB": "CNY", "CNY": "CNY", "USD": "USD", "US$": "USD", "HK$": "HKD", "HKD": "HKD",
-    "S$": "SGD", "SGD": "SGD", "A$": "AUD", "AUD": "AUD", "C$": "CAD", "CAD": "CAD",
-    "EUR": "EUR", "GBP": "GBP", "LKR": "LKR", "Rs.": "LKR", "Rs": "LKR", "INR": "INR",
-    "JPY": "JPY", "MYR": "MYR", "RM": "MYR", "CHF": "CHF", "SEK": "SEK", "NOK": "NOK",
-    "DKK": "DKK", "KRW": "KRW", "BRL": "BRL", "ZAR": "ZAR", "NZ$": "NZD", "IDR": "IDR", "Rp": "IDR",
-    "PHP": "PHP", "₱": "PHP", "MXN": "MXN", "MX$": "MXN", "TWD": "TWD", "NT$": "TWD", "R$": "BRL",
-    "CA$": "CAD", "AU$": "AUD",
-    "$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "₹": "INR", "₩": "KRW",
-}
-_CURRENCY_WORDS = {"yuan": "CNY", "renminbi": "CNY", "dollars": "USD", "euros": "EUR",
-                   "pounds sterling": "GBP", "rupees": "LKR", "yen": "JPY", "ringgit": "MYR"}
-
-# unit as written -> (unit code, kind). Keys are lower case unless listed in _CASED_UNITS.
-_UNITS: dict[str, tuple[str, str]] = {}
-_CASED_UNITS: dict[str, tuple[str, str]] = {}  # short spellings whose case carries meaning
-
-
-def _add(code: str, kind: str, *spellings: str, cased: tuple[str, ...] = ()) -> None:
-    for s in spellings:
-        _UNITS[s.lower()] = (code, kind)
-    for s in cased:
-        _CASED_UNITS[s] = (code, kind)
-
-
-_add("%", "percent", "%", "percent", "per cent", "pct")
-_add("pp", "percent", "percentage points", "percentage point", cased=("pp",))
-_add("kWh", "energy", "kwh", "kilowatt-hours", "kilowatt hours", "kilowatt-hour")
-_add("MWh", "energy", "mwh", "megawatt-hours", "megawatt hours", "megawatt-hour")
-_add("GWh", "energy", "gwh", "gigawatt-hours", "gigawatt hours", "gigawatt-hour")
-_add("TWh", "energy", "twh", "terawatt-hours", "terawatt hours", "terawatt-hour")
-_add("GJ", "energy", "gj", "gigajoules", "gigajoule")
-_add("TJ", "energy", "tj", "terajoules", "terajoule")
-_add("PJ", "energy", "pj", "petajoules", "petajoule")
-_add("MJ", "energy", "megajoules", cased=("MJ",))
-_add("kW", "power", "kilowatts", cased=("kW", "KW"))
-_add("kWp", "power", "kwp")
-_add("MW", "power", "megawatts", cased=("MW",))
-_add("MWp", "power", "mwp")
-_add("GW", "power", "gigawatts", cased=("GW",))
-_add("tCO2e", "ghg", "tco2e", "tco2-e", "tco2eq", "tco2", "tco₂e", "t co2e", "t co2-e", "t co2",
-     "tonnes co2e", "tonnes of co2e", "tonnes co2-e", "tons of co2e", "tons co2e",
-     "metric tons of co2e", "metric tons co2e", "metric tonnes of co2e", "co2e", "co2-e")
-_add("ktCO2e", "ghg", "ktco2e", "kt co2e", "ktco2-e", "ktco2")
-_add("MtCO2e", "ghg", "mtco2e", "mt co2e", "mtco2-e", "mtco2", "mtco₂e")
-_add("GtCO2e", "ghg", "gtco2e", "gt co2e", "gigatons", "gigatonnes", "gigatons of co2e")
-_add("kgCO2e", "ghg", "kgco2e", "kg co2e")
-_add("gCO2e", "ghg", "gco2e", "g co2e")
-_add("t", "mass", "tonnes", "tonne", "tons", "ton", "metric tons", "metric tonnes", "metric ton",
-     cased=("t", "MT"))
-_add("short ton", "mass", "short tons", "short ton")
-_add("kt", "mass", "kilotonnes", "kilotons", "kilotonne", cased=("kt",))
-_add("Mt", "mass", "megatonnes", "megatons", cased=("Mt",))
-_add("Gt", "mass", cased=("Gt",))
-_add("kg", "mass", "kg", "kilograms", "kilogrammes", "kilogram")
-_add("g", "mass", "grams", "grammes")
-_add("lb", "mass", "lbs", "lb", "pounds")
-_add("m3", "water", "m3", "m³", "cubic meters", "cubic metres", "cubic meter", "cubic metre")
-_add("ML", "water", "megalitres", "megaliters", "megalitre", "megaliter", cased=("ML", "Ml"))
-_add("L", "volume", "litres", "liters", "litre", "liter")  # of water, diesel, ...: the words say which
-_add("gallon", "volume", "gallons")
-_add("bbl", "volume", "barrels", "bbl")
-_add("ha", "area", "hectares", "hectare", cased=("ha",))
-_add("acre", "area", "acres", "acre")
-_add("km", "length", "kilometres", "kilometers", cased=("km",))
-_add("km2", "area", "km2", "km²", "square kilometres", "square kilometers")
-_add("minute", "duration", "minutes", "minute", "mins")
-_add("hour", "duration", "hours", "hour", "hrs")
-_add("day", "duration", "days", "day")
-_add("week", "duration", "weeks", "week")
-_add("month", "duration", "months", "month")
-_add("year", "duration", "years", "year", "yrs")
-
-# pint names for the convertible codes, and the code each normalizes to
-_PINT = {
-    "MWh": ("megawatt_hour", "kWh"), "GWh": ("gigawatt_hour", "kWh"), "TWh": ("terawatt_hour", "kWh"),
-    "GJ": ("gigajoule", "kWh"), "TJ": ("terajoule", "kWh"), "PJ": ("petajoule", "kWh"),
-    "MJ": ("megajoule", "kWh"),
-    "ktCO2e": ("kilometric_ton", "tCO2e"), "MtCO2e": ("megametric_ton", "tCO2e"),
-    "GtCO2e": ("gigametric_ton", "tCO2e"), "kgCO2e": ("kilogram", "tCO2e"), "gCO2e": ("gram", "tCO2e"),
-    "kt": ("kilometric_ton", "t"), "Mt": ("megametric_ton", "t"), "Gt": ("gigametric_ton", "t"), "kg": ("kilogram", "t"),
-    "g": ("gram", "t"), "lb": ("pound", "t"), "short ton": ("short_ton", "t"),
-    "ML": ("megaliter", "m3"), "L": ("liter", "m3"), "gallon": ("gallon", "m3"),
-    "kW": ("kilowatt", "MW"), "GW": ("gigawatt", "MW"), "kWp": ("kilowatt", "MWp"),
-    "acre": ("acre", "ha"),
-}
-_PINT_TARGET = {"kWh": "kilowatt_hour", "tCO2e": "metric_ton", "t": "metric_ton", "m3": "meter**3",
-                "MW": "megawatt", "MWp": "megawatt", "ha": "hectare"}
+_CURRENCY_CODES = CURRENCY_CODES  # vocabularies are data: schemas/vocab/*.csv, read by schemas/vocabulary.py
+_CURRENCY_WORDS = CURRENCY_WORDS
+_UNITS = UNITS  # unit as written -> (unit code, kind); lower-case keys
+_CASED_UNITS = CASED_UNITS  # short spellings whose case carries meaning ("MT", "Mt", "kt")
 
 
 @lru_cache(maxsize=None)
 def _conversion(unit: str) -> tuple[str, float]:
     """(normalized unit, factor) for a unit code, computed once with pint."""
-    if unit not in _PINT:
+    target = NORMALIZES_TO.get(unit, unit)
+    if target == unit or unit not in PINT_NAMES:
         return unit, 1.0
-    source, target = _PINT[unit]
-    return target, float(_registry().Quantity(1, source).to(_PINT_TARGET[target]).magnitude)
+    return target, float(_registry().Quantity(1, PINT_NAMES[unit]).to(PINT_NAMES[target]).magnitude)
 
 
 @lru_cache(maxsize=1)
@@ -187,7 +116,7 @@ _NUMERIC = re.compile(
     (?P<num>{_NUM})
     (?:[ \t]?(?P<range>-|–|to)[ \t]?(?P<num2>{_NUM}))?
     (?:[ \t]?(?P<scale>(?:{_SCALE}))(?=[^a-zA-Z]|{_GLUED}|$))?
-    (?:[ \t]*+(?:\n[ \t]*+)?(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?!\w|\.\w)|%))?
+    (?:[ \t]*+(?:\n[ \t]*+)?(?P<unit>(?i:{_LONG_UNITS})(?![a-zA-Z])|(?:{_SHORT_CASED})(?![A-Za-z_]|\d{{3}}|\.\w)|%))?
     (?:[ \t]?(?P<cur_word>(?i:yuan|renminbi|dollars|euros|rupees|yen|ringgit)|USD|EUR|GBP|CNY|RMB|JPY|SGD|HKD|AUD|CAD|CHF|INR|LKR|MYR|SEK)\b)?
     """,
     re.VERBOSE,
@@ -350,21 +279,8 @@ _TOPIC_KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
                    ("sales", 2), ("spend", 2), ("spent", 2), ("cost", 1), ("efficien", 1),
                    ("operation", 1), ("capex", 3), ("production", 1)),
 }
-_PILLAR = {
-    "ghg_emissions": "E", "emissions_reduction": "E", "energy": "E", "water": "E",
-    "waste_packaging": "E", "biodiversity": "E", "employment": "S", "training": "S",
-    "philanthropy": "S", "rural_economy": "S", "small_business": "S", "consumer": "S", "health": "S",
-    "governance": "G", "operations": "G", "other": "G",
-}
-TOPICS = tuple(_PILLAR)
+_PILLAR = PILLAR
 _TOPIC_RANK = {topic: i for i, topic in enumerate(TOPICS)}  # ties go to the topic listed first
-QUALIFIERS = ("exact", "approximately", "at_least", "at_most")
-_BASE_UNITS = sorted({code for code, _ in _UNITS.values()} | {c for c, _ in _CASED_UNITS.values()}
-                     | set(_CURRENCY_CODES.values()) | {"count", "fraction", "number", "times"}
-                     | {target for _, target in _PINT.values()})
-UNIT_PATTERN = r"^(?:" + "|".join(re.escape(u) for u in _BASE_UNITS) + r")(?:/[A-Za-z0-9 ²³.-]{1,24})*$"
-"""Valid unit codes: a base code, optionally per something (``kWh/m2``, ``tCO2e/tonne``)."""
-
 _PER_NOUN = re.compile(r"[ \t]+(?:[a-z][a-z-]*[ \t]+){0,2}[a-z][a-z-]*[ \t]+per[ \t]+[a-z]+")
 _GAS_PHRASE = re.compile(r"(?i:[ \t]+(?:of[ \t]+)?(?:CO2e?|CO₂e?|carbon dioxide equivalent|CO2 equivalent|CO2-e))")
 _DENOMINATORS = {
@@ -396,6 +312,7 @@ class Figure:
     metric: str | None
     pillar: str
     topic: str
+    is_target: bool = False  # a target or goal ("50% by 2030"), not an achievement
 
 
 # --------------------------------------------------------------------------------------------
@@ -788,7 +705,20 @@ def extract_figures(text: str) -> list[Figure]:
                 extra.append(fig)
     if extra:
         figures = _merge(figures, extra)
-    return figures
+    return _inherit_metrics(figures)
+
+
+def _inherit_metrics(figures: list[Figure]) -> list[Figure]:
+    """A figure whose words name no metric ("..., compared with 1,174 Mt in 2022") measures what
+    the figure before it in the same sentence, in the same unit, does."""
+    out: list[Figure] = []
+    for fig in figures:
+        prev = out[-1] if out else None
+        if fig.metric is None and prev is not None and prev.metric and prev.sentence == fig.sentence \
+                and prev.unit_normalized == fig.unit_normalized:
+            fig = replace(fig, metric=prev.metric)
+        out.append(fig)
+    return out
 
 
 # Number words are rare: find where one starts (str.find on the lower-cased text, fast), then try
@@ -870,8 +800,8 @@ def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
     if found is None:
         return None
     code, kind = found
-    if code == "MtCO2e" and token.startswith("MT"):
-        code = "tCO2e"  # "MT" is metric tonnes in reports; megatonnes are written "Mt"
+    if code == "MtCO2e" and not token.startswith("Mt"):
+        code = "tCO2e"  # "MT" and "mt" are metric tonnes in reports ("336,124 mtCO2e"); megatonnes are written "Mt"
     if kind == "mass" and code in _TO_GHG:
         if _GHG_AFTER.match(after) or (
             not _OF_OTHER.match(after) and code in ("t", "kt", "Mt")
@@ -900,6 +830,7 @@ _LIST_MARKER_AFTER = re.compile(r"[.)][ \t]")
 _HEADING_AFTER = re.compile(r"[ \t]+(?:[A-Z]|\d)")
 _ARTICLE_BEFORE = re.compile(r"\b" + _one_of(("the", "a", "an", "our", "its", "their"), ignore_case=True) + r"[ \t]+$", re.I)
 _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
+_SENTENCE_END_BEFORE = re.compile(r"[a-z)\]”\"'’][ \t]*[.!?][ \t]+$")
 _PLUS_DIGIT_AFTER = re.compile(r"\+[ \t]*\d")
 _ONE_IN_BEFORE = re.compile(r"\b\d+[ \t]+in[ \t]+$")
 _LABEL_END_AFTER = re.compile(r"[ \t]*(?:[.;,)\n]|$)")
@@ -998,6 +929,8 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return None  # a list marker "1." / "2)"
         if line_start and _HEADING_AFTER.match(after):
             return None  # footnote text, a numbered heading or a page footer: "4 GreenGov.SG ..."
+        if _SENTENCE_END_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
+            return None  # a footnote number opening a sentence: "... lines . 15 Starbucks does not ..."
         if _ARTICLE_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
             return None  # "the 2022 Apsara", "our 365 Program"
         cell = ctx.table_cell(start, end) if "|" in tail or after[:8].lstrip(" \t").startswith("|") else None
@@ -1160,35 +1093,97 @@ _YEAR_LABEL = re.compile(r"(?:^|[(\[;:,|\n])[ \t]*(?:FY)?((?:19|20)\d\d)[ \t]*(?
 _DIRECT_YEAR_GAP = re.compile(r"[^\d.;!?\n]{0,45}")
 
 
-def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int) -> int | None:
-    """The year a figure refers to, as the text states it.
+_YEAR_BEFORE = re.compile(r"(?i:\b(?:in|for|during|as of|as at|FY)[ \t]*)((?:19|20)\d\d)[ \t]*[:,–—-]?[ \t]*$")
+_SCOPE_IN_GAP = re.compile(r"(?i:scopes?[ \t]*\d(?:[ \t]*(?:,|and|&|\+|/)[ \t]*(?:scope[ \t]*)?\d)*|"
+                           r"\b(?:CO2e?|CO₂e?|CH4|N2O|SO2|NO2|PM2\.5|PM10|tCO2e?)(?:-?eq(?:uivalent)?)?)")
+_CLAUSE_EDGE = re.compile(r"(?i:;|,?[ \t]+(?:compared (?:with|to)|versus|vs\.?|while|whereas|against|up from|down from)\b)")
+_ASIDE = re.compile(r"\([^()\n]{0,40}\)")  # "(CO2e)", "(market-based)": read past, not a clause of its own
+# a year right after another number ("... from 1.19 in 2022 to 1.18") is that number's
+_OWNED_YEAR = re.compile(r"\d[\d,.]*(?:[ \t]*[A-Za-z%$€£₂]+){0,4}[ \t]+(?:in|for|during)[ \t]+(?:FY)?$")
+_COMPARISON = re.compile(r"(?i:compared (?:with|to)|versus|\bvs\b|against|up from|down from)")
+_TARGET_WORDS = re.compile(r"(?i:\b(?:targets?(?:ing|ed)?|goals?|aim(?:s|ed|ing)?[ \t]+(?:to|for)|ambitions?|commit(?:s|ted|ment)?[ \t]+to|"
+                           r"pledge[sd]?|plan(?:s|ned)?[ \t]+to|intend(?:s|ed)?[ \t]+to|strive|seek(?:s|ing)?[ \t]+to|"
+                           r"will|shall|by[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?20\d\d)\b)")
+_ACHIEVED_WORDS = re.compile(r"(?i:\b(?:achieved|reached|met|exceeded|was|were|had|have|has|fell|rose|decreased|increased|"
+                             r"reduced|dropped|grew|delivered|completed|recorded|reported|so far|to date|already)\b)")
 
-    In order: a year stated right after the figure ("569 Mt in 2021", "50% by 2030"); the surest,
-    nearest year of its sentence; the latest year stated earlier in the same block of text
-    ("In 2023, we invested ... Of this, ..."); the one year the whole text states.
+
+def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int) -> tuple[int | None, str | None]:
+    """The year a figure refers to, as the text states it, and how it was stated.
+
+    In order: a label right before it ("(2022: 14.1%)", "In 2019 336,124 mtCO2e"); a year stated
+    right after it ("569 Mt in 2021", "50% by 2030": how = "by" for a target year); the year of
+    its own clause ("In 2023, emissions were 50 Mt, compared with 1,174 Mt in 2022": 50 Mt is
+    2023's); the surest, nearest year of its sentence; the latest year stated earlier in the same
+    block of text; the one year the whole text states. Baselines ("vs FY19", "from a 2019
+    baseline") are never a figure's year.
     """
     text = ctx.text
-    label = _YEAR_LABEL.search(text, max(0, fig_start - 12), fig_start)
+    label = _YEAR_LABEL.search(text, max(0, fig_start - 12), fig_start) or _YEAR_BEFORE.search(
+        text, max(s_start, fig_start - 16), fig_start)
     if label:
-        return int(label.group(1))  # "(2022: 14.1%)", "2023 — 12,000 tCO2e"
+        return int(label.group(1)), "label"  # "(2022: 14.1%)", "2023 — 12,000 tCO2e", "In 2019 336,124"
     known = ctx.years()
     years, positions = known.found, known.positions
     if not years:
-        return None
+        return None, None
     nxt = bisect.bisect_left(positions, fig_end)
     if nxt < len(years) and years[nxt][0] < s_end:
-        gap = text[fig_end:years[nxt][0]]
-        if _DIRECT_YEAR_GAP.fullmatch(gap) and not _BASELINE_WORD.search(gap):
-            return years[nxt][1]
+        gap = _ASIDE.sub("", _SCOPE_IN_GAP.sub("scope", text[fig_end:years[nxt][0]]))  # "cut in Scope 1 and 2 emissions by 2030"
+        if _DIRECT_YEAR_GAP.fullmatch(gap) and not _BASELINE_WORD.search(gap) and not _CLAUSE_EDGE.search(gap):
+            return years[nxt][1], ("by" if re.search(r"(?i:\bby[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?$)",
+                                                     text[max(fig_end, years[nxt][0] - 24):years[nxt][0]]) else "after")
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
-    in_sentence = years[lo:hi]
+
+    def owned_by_another(y: tuple) -> bool:
+        before = text[max(0, y[0] - 40):y[0]]
+        m = _OWNED_YEAR.search(before)
+        if m is None or "respectively" in before[-30:]:  # "10%, and 30% respectively in 2030": both
+            return False
+        return not (fig_start <= y[0] - len(before) + m.start() < fig_end)
+
+    in_sentence = [y for y in years[lo:hi] if not owned_by_another(y)]
     if in_sentence:
-        return min(in_sentence, key=lambda y: (y[2], abs(y[0] - fig_start)))[1]
+        c_start, c_end = _clause(text, s_start, s_end, fig_start, fig_end)
+        in_clause = [y for y in in_sentence if c_start <= y[0] < c_end]
+        if in_clause:
+            return min(in_clause, key=lambda y: (y[2], abs(y[0] - fig_start)))[1], "clause"
+        own = [y for y in in_sentence if not _CLAUSE_EDGE.search(text, min(y[0], fig_start), max(y[0], fig_end))
+               or y[0] < c_start and not _COMPARISON.search(text, y[0], c_start)]
+        if own:  # a year of another clause counts unless that clause is a comparison ("compared with 2022")
+            return min(own, key=lambda y: (y[2], abs(y[0] - fig_start)))[1], "sentence"
     block_start = max(text.rfind("\n\n", max(0, s_start - 800), s_start), s_start - 800, 0)
-    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo] if y[2] < 3 and y[1] >= known.recent]
+    earlier = [y for y in years[bisect.bisect_left(positions, block_start):lo]
+               if y[2] < 3 and y[1] >= known.recent and not owned_by_another(y)]
     if earlier:
-        return earlier[-1][1]
-    return next(iter(known.stated)) if len(known.stated) == 1 else None
+        return earlier[-1][1], "block"
+    return (next(iter(known.stated)), "text") if len(known.stated) == 1 else (None, None)
+
+
+def _clause(text: str, s_start: int, s_end: int, fig_start: int, fig_end: int) -> tuple[int, int]:
+    """Bounds of the clause of a sentence that holds a figure: cut at ";", "compared with",
+    "while", "versus", parentheses."""
+    start, end = s_start, s_end
+    for m in _CLAUSE_EDGE.finditer(text, max(s_start, fig_start - 200), fig_start):
+        start = m.end()
+    m = _CLAUSE_EDGE.search(text, fig_end, min(s_end, fig_end + 200))
+    if m:
+        end = m.start()
+    return start, end
+
+
+def _is_target(text: str, s_start: int, fig_start: int, how: str | None) -> bool:
+    """A target or goal: its year is a "by 2030", or target words govern it in its clause
+    ("We aim to cut ... 42%", "Our target is ... 50%") with no word of an achievement between."""
+    before = text[max(s_start, fig_start - 120):fig_start]
+    cut = [m.end() for m in _CLAUSE_EDGE.finditer(before)]
+    before = before[cut[-1]:] if cut else before
+    word = None
+    for word in _TARGET_WORDS.finditer(before):
+        pass
+    if how == "by":
+        return not _ACHIEVED_WORDS.search(before) or bool(word and not _ACHIEVED_WORDS.search(before[word.end():]))
+    return word is not None and not _ACHIEVED_WORDS.search(before[word.end():])
 
 
 def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str | None:
@@ -1259,8 +1254,14 @@ def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     lead = _METRIC_LEAD.match(after)
     rest = after[lead.end():]
     has_of = "of" in lead.group(0).lower()
+    marker = _FOOTNOTE_LEAD.match(rest)  # "2.4GW1 of solar": the 1 is a footnote marker, not a word
+    if marker:
+        rest = rest[marker.end():]
+        has_of = has_of or marker.group(0).rstrip().endswith("of")
     stop = _METRIC_STOP.search(rest)
     words = rest[: stop.start() if stop else 60].split()[:6]
+    while words and not any(ch.isalpha() for ch in words[0]):
+        words = words[1:]  # "- In 2021 ...": a list dash, not a word
     if words and (unit not in ("%", "fraction") or has_of) and unit.split("/")[0] not in ("year", "month", "day", "hour", "minute", "week"):
         return " ".join(words)
     before = text[max(0, start - 120):start].rstrip()
@@ -1269,12 +1270,25 @@ def _metric(text: str, start: int, end: int, unit: str) -> str | None:
     before = (before[:tail.start()] if tail else before).rstrip()
     parts = _METRIC_BREAK.split(before)
     tail = parts[-1].strip() if parts else ""
-    label = " ".join(tail.split()[-5:])
+    numbers = [m for m in _NUMBER_TOKEN.finditer(tail) if not _ID_WORD_BEFORE.search(tail, 0, m.start())]
+    if numbers:  # only what follows the last number: "336,124 mtCO2e - In 2021" names nothing
+        tail = tail[numbers[-1].end():]
+    label = " ".join(tail.strip(" -–—:,|").split()[-5:])
+    if label.lower() in _CONNECTIVES or not any(ch.isalpha() for ch in label):
+        label = ""  # "compared with 1,174 Mt": the figure measures what the one before it does
     return label or (" ".join(words) if words else None)
+
+
+_FOOTNOTE_LEAD = re.compile(r"\d{1,2}(?:[ \t]+of)?[ \t]+(?=[A-Za-z])")
+_NUMBER_TOKEN = re.compile(r"\S*\d\S*")
+_CONNECTIVES = frozenset("compared versus vs while whereas and or from to than against up down including of which "
+                         "they it this these those that he she we".split())
+_ID_WORD_BEFORE = re.compile(r"(?i:\b(?:scopes?|categor(?:y|ies)|cat\.?|phase|tier|level)[ \t]*(?:\d+[ \t]*(?:and|&|\+|,|/)[ \t]*)*$)")
 
 
 _CLAUSE_BREAK = re.compile(r"[;:(]|[.!?](?=\s)")
 _GHG_CONTEXT = re.compile(r"(?i:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate)")
+_LEVEL_INTRO = re.compile(r"(?i:\b(?:from|to|at)[ \t]*$)")  # "fell from 51 Mt ... to 50 Mt": levels, not reductions
 _REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest)")
 
 
@@ -1290,6 +1304,12 @@ _KEYWORD_CHUNK = 512  # keywords are looked for in the chunks of this many chara
 def _keywords_in(lowered: str) -> set[str]:
     """The topic keywords a lower-cased string holds (those starting at each place: _KEYWORD_AT)."""
     return {w for m in _KEYWORD_AT.finditer(lowered) for w in _KEYWORDS_STARTING[m.group(1)]}
+
+
+def topic_of(metric: str | None, window: str, sentence: str, kind: str) -> str:
+    """The topic of a figure known by its words alone (a table cell: its labels and its row)."""
+    found = (_keywords_in((metric or "").lower()), _keywords_in(window.lower()), _keywords_in(sentence.lower()))
+    return _topic(found, metric, "", window, sentence, kind)
 
 
 def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, before: str, window: str,
@@ -1311,7 +1331,7 @@ def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, befor
         scores[boost] = scores.get(boost, 0) + 6
     if kind == "ghg":
         # an amount of GHG is a reduction only when the reduction words govern it
-        if _REDUCTION.search(before) or _REDUCTION.search(near):
+        if (_REDUCTION.search(before) or _REDUCTION.search(near)) and not _LEVEL_INTRO.search(before):
             scores["emissions_reduction"] = scores.get("emissions_reduction", 0) + scores["ghg_emissions"]
         else:
             scores.pop("emissions_reduction", None)
@@ -1346,6 +1366,7 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         p_start, _ = ctx.sentence(max(0, s_start - 2), max(0, s_start - 1))
         topic = _topic((set(), set(), ctx.keywords(p_start, s_start)), None, "", "",
                        text[p_start:s_start], kind)
+    year, how = _year(ctx, s_start, s_end, start, end)
     return Figure(
         char_start=start,
         char_end=end,
@@ -1357,9 +1378,10 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         value_normalized=float(f"{value * factor:.12g}"),  # drop the float noise of unit factors
         unit_normalized=unit_normalized,
         qualifier=_qualifier(before, after, unit),
-        year=_year(ctx, s_start, s_end, start, end),
+        year=year,
         entity=_entity(ctx, s_start, s_end, start),
         metric=metric,
         pillar=_PILLAR[topic],
         topic=topic,
+        is_target=_is_target(text, s_start, start, how),
     )

@@ -24,8 +24,8 @@ The fact's value is its most precise mention's; its year the year most of its me
   "as of March 31, 2023");
 - ``conflicting_values``: the same metric, entity and year stated with different values;
 - ``implausible_magnitude``: a value outside the sanity range of its metric or unit (one company's
-  annual emissions above 1 GtCO2e; a share above 100 %); targets and figures about a country or the
-  world are not held to a company's range;
+  annual emissions above 1 GtCO2e; a share above 100 %); cumulative figures ("over 15 years") and
+  figures about a country or the world are not held to a company's annual range;
 - ``inconsistent_parts``: parts that exceed or fail to add up to their stated whole (Scope 1 +
   Scope 2 against a stated Scope 1+2 total, beyond rounding; a part larger than its whole).
 
@@ -35,18 +35,16 @@ so it is found where all documents are: when the warehouse is loaded (flows/load
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from flows.metrics import dimension, metric_titles
+from schemas.vocabulary import read_vocab
 
-_RULES = Path(__file__).resolve().parents[1] / "schemas" / "vocab" / "findings.csv"
 _NUMBER = re.compile(r"\d[\d,\u00a0\u202f]*(?:\.\d+)?")
 _MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
                                            "october november december".split())}
@@ -71,11 +69,10 @@ class Rule:
 @lru_cache(maxsize=1)
 def rules() -> tuple[Rule, ...]:
     """The sanity ranges, from schemas/vocab/findings.csv."""
-    with open(_RULES, encoding="utf-8", newline="") as fh:
-        return tuple(Rule(r["kind"], r["severity"], r["metric_code"] or None, r["dimension"] or None,
-                          float(r["min"]) if r["min"] else None, float(r["max"]) if r["max"] else None,
-                          re.compile(f"(?i:{r['unless']})") if r["unless"] else None, r["why"])
-                     for r in csv.DictReader(fh))
+    return tuple(Rule(r["kind"], r["severity"], r["metric_code"] or None, r["dimension"] or None,
+                      float(r["min"]) if r["min"] else None, float(r["max"]) if r["max"] else None,
+                      re.compile(f"(?i:{r['unless']})") if r["unless"] else None, r["why"])
+                 for r in read_vocab("findings"))
 
 
 def rounding_step(surface: str, value: float, value_normalized: float | None) -> float:
@@ -128,13 +125,18 @@ def _identity(f: dict) -> tuple:
     """What a figure is about, but for its label: a classified figure's metric code says it all;
     unclassified figures of one topic are told apart by their labels when clustered."""
     what = f["metric_code"] or f"unclassified|{f['topic']}"
-    return (f["entity"], what, dimension(f["unit_normalized"]) or f["unit"], f["scope"], f["scope2_method"],
-            bool(f["is_target"]))
+    return (f["entity"], what, dimension(f["unit_normalized"]) or f["unit"], bool(f["is_target"]))
 
 
 def _same_thing(f: dict, cluster: list[dict]) -> bool:
-    """A classified figure is what its code says; an unclassified one must share a label word
-    with the cluster ("items available" and "items"; never "villages" and "people")."""
+    """The same scope and Scope 2 method where both mentions state one (a mention that states
+    none may be either); then a classified figure is what its code says, and an unclassified one
+    must share a label word with the cluster ("items available" and "items"; never "villages"
+    and "people")."""
+    for field in ("scope", "scope2_method"):
+        stated = {g[field] for g in cluster if g[field]}
+        if f[field] and stated and stated != {f[field]}:
+            return False
     if f["metric_code"]:
         return True
     words = _words(f["metric"])
@@ -213,7 +215,8 @@ def consolidate(figures: list[dict], document_id: str, reporting_entity: str | N
                 "fact_id": fact_id, "document_id": document_id, "reporting_entity": reporting_entity,
                 "entity": first["entity"], "metric_code": code,
                 "metric": metric_titles()[code].title if code else first["metric"],
-                "scope": first["scope"], "scope2_method": first["scope2_method"],
+                "scope": next((f["scope"] for f in cluster if f["scope"]), None),
+                "scope2_method": next((f["scope2_method"] for f in cluster if f["scope2_method"]), None),
                 "value_normalized": precise["value_normalized"] if precise["value_normalized"] is not None else None,
                 "value": precise["value"], "unit": precise["unit"], "unit_normalized": precise["unit_normalized"],
                 "qualifier": precise["qualifier"], "year": year, "is_target": bool(first["is_target"]),
@@ -247,8 +250,8 @@ def consolidate(figures: list[dict], document_id: str, reporting_entity: str | N
             by_year = defaultdict(list)
             for fact, cluster in group_facts:
                 if fact["year"] is not None:
-                    by_year[fact["year"]].append((fact, cluster))
-            for year, stated in by_year.items():
+                    by_year[(fact["year"], fact["scope"], fact["scope2_method"])].append((fact, cluster))
+            for (year, _, _), stated in by_year.items():
                 stated = _same_label(stated)
                 if len(stated) > 1:
                     desc = "; ".join(f"{fact['value']:,.6g} {fact['unit'] or ''} at {_where(cluster[0])}".replace("  ", " ")
@@ -257,8 +260,12 @@ def consolidate(figures: list[dict], document_id: str, reporting_entity: str | N
                                 f"{stated[0][0]['metric']} of {stated[0][0]['entity'] or 'the reporting entity'} "
                                 f"for {year} is stated with {len(stated)} different values: {desc}.",
                                 [f for _, cluster in stated for f in cluster], stated[0][0]["fact_id"])
+    mentions_of = defaultdict(list)
+    for m in mentions:
+        mentions_of[m["fact_id"]].append(m["figure_id"])
+    by_id = {f["figure_id"]: f for f in figures}
     for fact in facts:
-        _check_magnitude(fact, [f for f in figures if f["figure_id"] == fact["first_figure_id"]], add_finding)
+        _check_magnitude(fact, [by_id[i] for i in mentions_of[fact["fact_id"]]], add_finding)
     _check_parts(by_code, add_finding)
     return facts, mentions, findings, finding_figures
 
@@ -267,10 +274,15 @@ def _distinctive(cluster: list[dict]) -> bool:
     """Whether one value stated for several periods says something: not a table's time series
     repeating a value across its year columns (100% renewable every year), and not a small count
     (four pillars, 11 recommendations), which repeats by chance."""
-    tables = {f.get("table_id") for f in cluster}
-    if len(tables) == 1 and None not in tables:
-        return False
+    columns: dict[str, set] = defaultdict(set)
+    for f in cluster:
+        if f.get("table_id"):
+            columns[f["table_id"]].add(f.get("col_index"))
+    if any(len(c) > 1 for c in columns.values()):
+        return False  # a table's time series
     first = cluster[0]
+    if first["unit_normalized"] == "%" and first["value"] in (0, 100):
+        return False  # 0% and 100% repeat by nature
     return not (first["unit_normalized"] in ("count", "number", None) and abs(first["value"]) < 100)
 
 
@@ -302,7 +314,8 @@ def _check_magnitude(fact: dict, first: list[dict], add_finding) -> None:
     value = fact["value_normalized"]
     if value is None or not first:
         return
-    figure = first[0]
+    figure = next(f for f in first if f["figure_id"] == fact["first_figure_id"])
+    sentences = " ".join(f.get("sentence") or "" for f in first)  # what any mention says of it
     for rule in rules():
         if rule.kind != "implausible_magnitude":
             continue
@@ -310,8 +323,8 @@ def _check_magnitude(fact: dict, first: list[dict], add_finding) -> None:
             continue
         if rule.dimension and dimension(fact["unit_normalized"]) != rule.dimension:
             continue
-        if fact["is_target"] or (rule.unless and rule.unless.search(figure.get("sentence") or "")):
-            continue
+        if rule.unless and rule.unless.search(sentences):
+            continue  # a cumulative figure, or one about a country or the world
         low, high = rule.minimum, rule.maximum
         if (high is not None and value > high) or (low is not None and value < low):
             bound = f"above {high:,.6g}" if high is not None and value > high else f"below {low:,.6g}"
@@ -319,6 +332,14 @@ def _check_magnitude(fact: dict, first: list[dict], add_finding) -> None:
                         f"{_where(figure)} is {value:,.6g} {fact['unit_normalized']}, {bound} {fact['unit_normalized']}: "
                         f"{rule.why}. Check the unit and the scale as printed.", [figure], fact["fact_id"])
             return
+
+
+def _stated_together(a: list[dict], b: list[dict]) -> bool:
+    """Whether two facts are stated in one table or one section: only then is one a part of the
+    other (a corporate Scope 1 on page 32 is no part of a portfolio's emissions on page 38)."""
+    tables = {f.get("table_id") for f in a} & {f.get("table_id") for f in b}
+    sections = {f.get("section_id") for f in a} & {f.get("section_id") for f in b}
+    return bool(tables - {None}) or bool(sections - {None})
 
 
 def _check_parts(by_code: dict[tuple, list], add_finding) -> None:
@@ -351,6 +372,8 @@ def _check_parts(by_code: dict[tuple, list], add_finding) -> None:
                         if None not in (part["scope2_method"], whole["scope2_method"]) \
                                 and part["scope2_method"] != whole["scope2_method"]:
                             continue  # location-based Scope 2 is no part of a market-based total
+                        if not _stated_together(part_cluster, whole_cluster):
+                            continue  # a part and a whole from different parts of the report
                         if value(part) > value(whole) + (step(part_cluster) + step(whole_cluster)) / 2 + 1e-4 * value(whole):
                             add_finding("inconsistent_parts", "error",
                                         f"{part['metric']} ({value(part):,.6g} {part['unit_normalized']} at "
@@ -358,12 +381,13 @@ def _check_parts(by_code: dict[tuple, list], add_finding) -> None:
                                         f"({value(whole):,.6g} at {_where(whole_cluster[0])}) for {year}.",
                                         part_cluster + whole_cluster, whole["fact_id"])
         for total, total_cluster in by.get("ghg_scope1_2", []):
-            scope1 = by.get("ghg_scope1", [])
+            scope1 = [(f, c) for f, c in by.get("ghg_scope1", []) if _stated_together(c, total_cluster)]
             if not scope1:
                 continue
             method = total["scope2_method"]
             candidates = [p for code in ("ghg_scope2_market", "ghg_scope2_location", "ghg_scope2") for p in by.get(code, [])
-                          if method is None or p[0]["scope2_method"] in (method, None)]
+                          if (method is None or p[0]["scope2_method"] in (method, None))
+                          and _stated_together(p[1], total_cluster)]
             if not candidates:
                 continue
             sums = []

@@ -165,4 +165,12 @@ def run_report(con: duckdb.DuckDBPyConnection, run_id: str, n_files: int = 5) ->
         "row_rejections": con.execute(
             "SELECT count(*) FROM rejections WHERE run_id = ? AND table_name <> 'documents'", [run_id]
         ).fetchone()[0],
+        # what this run wrote beyond its counts: facts, findings by severity, table cells whose unit
+        # nothing states (kept with unit null, never guessed)
+        "facts": con.execute("SELECT count(*) FROM facts WHERE run_id = ?", [run_id]).fetchone()[0],
+        "findings": dict(con.execute("SELECT severity, count(*) FROM findings WHERE run_id = ? GROUP BY 1",
+                                     [run_id]).fetchall()),
+        "cells_without_unit": con.execute(
+            "SELECT count(*) FROM figures WHERE run_id = ? AND table_id IS NOT NULL AND unit IS NULL", [run_id]
+        ).fetchone()[0],
     }

@@ -16,13 +16,12 @@ than none.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-_VOCAB = Path(__file__).resolve().parents[1] / "schemas" / "vocab" / "metrics.csv"
+from schemas.vocabulary import read_vocab
+
 
 _SCOPE_123 = re.compile(r"(?i:scopes?\s*1\s*(?:,|and|&|\+|/)\s*(?:scope\s*)?2\s*(?:,|and|&|\+|/)\s*(?:scope\s*)?3\b)")
 _SCOPE_12 = re.compile(r"(?i:scopes?\s*1\s*(?:,|and|&|\+|/)\s*(?:scope\s*)?2\b(?!\s*(?:,|and|&|\+|/)\s*(?:scope\s*)?3))")
@@ -68,14 +67,13 @@ def _pattern(text: str) -> re.Pattern | None:
 @lru_cache(maxsize=1)
 def metrics() -> tuple[Metric, ...]:
     """The metric vocabulary, in priority order (the first metric that fits wins)."""
-    with open(_VOCAB, encoding="utf-8", newline="") as fh:
-        return tuple(
-            Metric(row["metric_code"], row["title"], row["dimension"],
-                   ", ".join(f"GRI {g}" for g in row["gri"].split(";") if g),
-                   row["scope"] or None, row["scope2_method"] or None,
-                   int(row["scope3_category"]) if row["scope3_category"] else None,
-                   _pattern(row["phrases"]), _pattern(row["excludes"]))
-            for row in csv.DictReader(fh))
+    return tuple(
+        Metric(row["metric_code"], row["title"], row["dimension"],
+               ", ".join(f"GRI {g}" for g in row["gri"].split(";") if g),
+               row["scope"] or None, row["scope2_method"] or None,
+               int(row["scope3_category"]) if row["scope3_category"] else None,
+               _pattern(row["phrases"]), _pattern(row["excludes"]))
+        for row in read_vocab("metrics"))
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from flows.parse import parse_document
 from flows.readers import SourceFile, read_document
 from flows.report_info import resolve_report_info
 from flows.rows import DATA_TABLES, ProcessedBatch, ProcessedDocument, ProcessedFile, frame, to_arrow
-from flows.tables import table_figures
+from flows.tables import header_year, table_figures
 from flows.validate import check_lineage, rejection, validate_table, warning_findings
 from flows.version import CODE_VERSION
 from schemas.vocabulary import PROSE_KINDS
@@ -61,6 +61,10 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
         for p in doc.pages
     ]
     paragraph_rows, table_rows, figure_rows = [], [], []
+    heading_years: dict[int, int | None] = {}
+    for section in parsed.sections:  # the year a section's heading (or an enclosing one) states
+        own = header_year(section.title) if section.title else None
+        heading_years[section.section_index] = own if own is not None else heading_years.get(section.parent_index)
 
     def figure_row(start: int, end: int, f, section_id: str, paragraph_id: str, **cell) -> dict:
         return {
@@ -112,6 +116,8 @@ def build_rows(doc: Document, run_id: str, given: ReportInfo | None = None) -> d
         for f in extract_figures(view[p.char_start:p.char_end]):
             start, end = p.char_start + f.char_start, p.char_start + f.char_end
             row = figure_row(start, end, f, section_id, paragraph_id)
+            if row["year"] is None:  # nothing in its text: a year its heading states ("2022 at a glance")
+                row["year"] = heading_years.get(p.section_index)
             row["_before"], row["_after"] = _clause_around(view, p.char_start, p.char_end, start, end)
             figure_rows.append(row)
     captions = {t["table_id"]: t["caption"] for t in table_rows}

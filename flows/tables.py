@@ -29,16 +29,11 @@ import re
 from dataclasses import dataclass
 
 from flows.document import Table
-from flows.extract import (
-    _CASED_UNITS,
-    _TO_GHG,
-    _CURRENCY_CODES,
-    _PILLAR,
-    _UNITS,
-    _conversion,
-    _topic,
-    extract_figures,
-)
+from flows.extract import _TO_GHG, _conversion, extract_figures, topic_of
+from schemas.vocabulary import CASED_UNITS as _CASED_UNITS
+from schemas.vocabulary import CURRENCY_CODES as _CURRENCY_CODES
+from schemas.vocabulary import PILLAR as _PILLAR
+from schemas.vocabulary import UNITS as _UNITS
 
 # ----------------------------------------------------------------------------------------------
 # Unit phrases in labels: "(EUR bn.)", "Unit: KRW 100 million", "'000 t", "in thousand tonnes"
@@ -402,7 +397,7 @@ def table_figures(text: str, view: str, table: Table, caption: tuple[int, int] |
             year = None if is_change else (col_year if col_year is not None else row_year)
             is_target = bool(_TARGET.search(col_header or "")) or row_target or stub_target
             metric = _metric(row_label, group, col_header, caption_text, is_change)
-            topic = _topic(metric, "", sentence, f"{caption_text} {sentence}", kind or "count")
+            topic = topic_of(metric, sentence, f"{caption_text} {sentence}", kind or "count")
             out.append(CellFigure(
                 char_start=start, char_end=end, value=value, value_high=high, unit=unit,
                 value_normalized=float(f"{value * factor:.12g}") if unit else None,

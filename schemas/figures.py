@@ -3,7 +3,7 @@
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from flows.extract import QUALIFIERS, TOPICS, UNIT_PATTERN
+from schemas.vocabulary import QUALIFIERS, TOPICS, UNIT_PATTERN
 
 
 class FigureSchema(pa.DataFrameModel):

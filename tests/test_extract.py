@@ -320,3 +320,40 @@ def test_labels_intensities_and_metrics(text, surface, unit, metric):
 def test_no_entity_or_figure_from_noise(text):
     figures = extract_figures(text)
     assert all(f.entity is None for f in figures) and all(f.surface != "5" for f in figures)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # each value takes the year that governs it, not the nearest year token
+    ("In 2023, emissions were 50 million tonnes, compared with 1,174 million tonnes in 2022.",
+     [("50 million tonnes", 2023, False), ("1,174 million tonnes", 2022, False)]),
+    ("In 2022 Scope 1 emissions were 1.2 million tonnes; in 2023 they were 1.1 million tonnes.",
+     [("1.2 million tonnes", 2022, False), ("1.1 million tonnes", 2023, False)]),
+    # a flattened table: each value gets the year of its own label, not its neighbour's
+    ("- In 2019 336,124 mtCO2e - In 2021 350,424 mtCO2e", [("336,124 mtCO2e", 2019, False), ("350,424 mtCO2e", 2021, False)]),
+    # targets carry their target year and are marked
+    ("We aim to cut emissions 50% by 2030.", [("50%", 2030, True)]),
+    ("Our target is net zero by 2050 and a 42% cut in Scope 1 and 2 emissions by 2030.", [("42%", 2030, True)]),
+    ("By 2030 we will source 100% renewable electricity.", [("100%", 2030, True)]),
+    # a baseline is not the figure's year; an achievement is not a target
+    ("Emissions fell 12% vs FY19.", [("12%", None, False)]),
+    ("We reduced water use by 20% in 2023 from a 2019 baseline.", [("20%", 2023, False)]),
+    ("We achieved our target: emissions fell 30% in 2023.", [("30%", 2023, False)]),
+])
+def test_the_year_that_governs_a_figure_and_whether_it_is_a_target(text, expected):
+    assert [(f.surface, f.year, f.is_target) for f in extract_figures(text)] == expected
+
+
+@pytest.mark.parametrize("text, surfaces", [
+    ("We added 3 lines . 15 Starbucks does not take part.", ["3"]),  # a footnote number opening a sentence
+    ("PPAs reached 2.4GW1 of solar capacity.", ["2.4GW"]),            # a footnote digit glued to a unit
+])
+def test_footnote_markers_are_not_figures(text, surfaces):
+    figures = extract_figures(text)
+    assert [f.surface for f in figures] == surfaces
+    assert all(not (f.metric or "")[:1].isdigit() for f in figures)  # and stay out of metric labels
+
+
+@pytest.mark.parametrize("token, unit", [("336,124 mtCO2e", "tCO2e"), ("336,124 MTCO2e", "tCO2e"), ("3.4 MtCO2e", "MtCO2e")])
+def test_metric_tonnes_and_megatonnes(token, unit):
+    (f,) = extract_figures(f"Emissions were {token}.")
+    assert f.unit == unit

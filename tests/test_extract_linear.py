@@ -16,7 +16,7 @@ import pytest
 from flows import extract
 from flows.bench import one_paragraph
 from flows.extract import _Context, extract_figures
-from flows.parse import parse_document
+from flows.parse import parse_text
 
 
 class CountingPattern:
@@ -173,6 +173,6 @@ def test_patterns_that_backtracked_read_each_string_one_way():
 
 def test_the_benchmark_paragraph_is_one_paragraph_of_the_size_asked(shipped_text):
     text = one_paragraph(shipped_text, 300_000)
-    _, paragraphs = parse_document(text)
+    paragraphs = parse_text(text).paragraphs
     assert len(text.encode("utf-8")) <= 300_000 < len(text.encode("utf-8")) + 4
     assert len(paragraphs) == 1 and "\n" not in text

@@ -163,3 +163,40 @@ def test_shipped_report_mentions_agree_and_ghg_facts_carry_gri_305(shipped):
     assert (spread <= 0.01).all()
     ghg = facts[facts["metric_code"].fillna("").str.startswith("ghg")]
     assert len(ghg) >= 3 and ghg["gri_code"].str.contains("GRI 305").all()
+
+
+def test_a_cumulative_figure_is_not_held_to_a_yearly_range():
+    assert _kinds(_rows("Climate\n\nWe aim to help cut 1.5 gigatons of emissions across our ecosystem over 15 years.\n")) == []
+    assert _kinds(_rows("Climate\n\nWe aim to reduce 8,067.9 MtCO2e in our value chain emissions.\n")) == ["implausible_magnitude"]
+
+
+def test_a_later_report_restating_a_value_is_linked_and_flagged(tmp_path):
+    """The same reporting entity, metric and year in two reports: linked by fact_key; a different
+    value in the later report (by reporting period) is a restated_value finding naming both."""
+    import json
+
+    from flows import load
+    from flows.process import process_sources
+    from flows.read import scan_raw
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "acme_2023.txt").write_text("Climate\n\nIn 2022 our Scope 1 emissions were 1,200 tCO2e.\n", encoding="utf-8")
+    (raw / "acme_2024.txt").write_text("Climate\n\nIn 2022 our Scope 1 emissions were 1,260 tCO2e (restated).\n"
+                                       "\nIn 2023 our Scope 1 emissions were 1,100 tCO2e.\n", encoding="utf-8")
+    for name, period in (("acme_2023", "2023"), ("acme_2024", "2024")):
+        (raw / f"{name}.meta.json").write_text(json.dumps({"company": "Acme plc", "period": period}), encoding="utf-8")
+    con = load.connect(tmp_path / "esg.duckdb")
+    for doc in process_sources(scan_raw(raw, {}, 10**6).sources, "run-1"):
+        load.load_document(con, doc, "run-1")
+    assert load.refresh_restatements(con, "run-1") == 1
+    keys = con.execute("SELECT d.source_path, f.fact_key FROM facts f JOIN documents d USING (document_id) "
+                       "WHERE f.year = 2022").fetchall()
+    assert len(keys) == 2 and keys[0][1] == keys[1][1] == "Acme plc||ghg_scope1||2022"
+    (source, message), = con.execute("SELECT d.source_path, g.message FROM findings g JOIN documents d USING (document_id) "
+                                     "WHERE g.kind = 'restated_value'").fetchall()
+    assert source == "acme_2024.txt" and "1,260" in message and "1,200" in message and "acme_2023.txt" in message
+    assert con.execute("SELECT count(*) FROM finding_figures WHERE finding_id IN "
+                       "(SELECT finding_id FROM findings WHERE kind = 'restated_value')").fetchone()[0] == 2
+    assert load.refresh_restatements(con, "run-2") == 1  # idempotent: found anew, not added twice
+    assert con.execute("SELECT count(*) FROM findings WHERE kind = 'restated_value'").fetchone()[0] == 1

@@ -416,3 +416,34 @@ def test_a_page_with_rotate_90_is_read_as_displayed():
     doc = read(data)
     assert "reached 42 percent\nof all electricity bought by the group." in doc.text
     assert heading_texts(doc) == {"Energy and climate": 1}
+
+
+# Figures read by eye on the pages of the published PDFs, with the page a viewer shows them on:
+# (file, surface as extracted, page, normalized value, normalized unit). What figures.page_number loads.
+PAGES_BY_EYE = [
+    ("ntt_data_2014_csr_report_highlights.pdf", "2,803,744t", 27, 2_803_744.0, "tCO2e"),
+    ("ntt_data_2014_csr_report_highlights.pdf", "48,342", 34, 483_420_000.0, "kWh"),
+    ("blackrock_2023_tcfd_report.pdf", "$13 million", 26, 13_000_000.0, "USD"),
+    ("blackrock_2023_tcfd_report.pdf", "5,882", 32, 5_882.0, "tCO2e"),
+    ("alfa_laval_2023_sustainability_notes.pdf", "28,926 metric tons", 6, 28_926.0, "t"),
+]
+
+
+@pytest.mark.parametrize("name, surface, page, value, unit", PAGES_BY_EYE)
+def test_figures_load_with_the_page_they_are_printed_on(name, surface, page, value, unit):
+    from flows.process import process_sources
+    from flows.read import source_file
+
+    path = PDF_DIR / name
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    (doc,) = process_sources([source_file(name, path.read_bytes(), 10**8)], "t")
+    figures = doc.tables["figures"]
+    found = figures[figures["surface"] == surface]
+    assert not found.empty, surface
+    assert (found.iloc[0]["page_number"], found.iloc[0]["value_normalized"], found.iloc[0]["unit_normalized"]) == (
+        page, value, unit)
+    text = doc.tables["documents"].iloc[0]["text"]
+    pages = doc.tables["pages"].set_index("page_number")
+    start, end = pages.loc[page, "char_start"], pages.loc[page, "char_end"]
+    assert start <= found.iloc[0]["char_start"] < end and text[found.iloc[0]["char_start"]:found.iloc[0]["char_end"]] == surface

@@ -3,6 +3,7 @@ and on real report tables (BlackRock's 2023 GHG table, read from the published P
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from flows.readers.text import read_text
@@ -135,3 +136,39 @@ def test_blackrock_ghg_table_every_cell_has_a_unit_and_change_cells_no_year(blac
     assert len(change) > 10 and change["year"].isna().all() and (change["unit"] == "%").all()
     market = figures[figures["row_label"].str.startswith("Scope 2 (market") & (figures["unit"] == "tCO2e")]
     assert len(market) == 4 and market["scope2_method"].eq("market").all()
+
+
+# Tables of a corpus text (Dilmah's Natural Capital chapter, 2024/25, a PDF extraction with
+# `|` rows), read by eye: (row label starts with, column label, value as printed, unit, year).
+DILMAH_CELLS = [
+    ("Generators", "Energy DCTC (GJ)", "944.6", "GJ", None),
+    ("Generators", "Total Energy (GJ) 2024/25", "1,365.8", "GJ", 2024),
+    ("Generators", "Total Energy (GJ) 2023/24", "1,809.3", "GJ", 2023),
+    ("Generators", "Y-O-Y change (%)", "-24.5%", "%", None),
+    ("Electricity Purchased", "Total Energy (GJ) 2024/25", "15,444.8", "GJ", 2024),
+    ("Volume of Water withdrawn", "2024/25", "35.93", "ML", 2024),
+    ("Water Discharged to the WWTP", "2023/24", "41.11", "ML", 2023),
+    ("Tea", "Data", "5,769.3", "t", None),
+]
+
+
+@pytest.fixture(scope="module")
+def dilmah_cells():
+    path = CORPUS_DIR / "dilmah_2024_25_natural_capital.txt"
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    from flows.process import process_sources
+    from flows.read import source_file
+
+    (doc,) = process_sources([source_file(path.name, path.read_bytes(), 10**8)], "t")
+    figures = doc.tables["figures"]
+    return figures[figures["table_id"].notna()]
+
+
+@pytest.mark.parametrize("row, column, surface, unit, year", DILMAH_CELLS)
+def test_dilmah_table_cells_read_as_printed(dilmah_cells, row, column, surface, unit, year):
+    cell = dilmah_cells[dilmah_cells["row_label"].str.startswith(row) & (dilmah_cells["col_label"] == column)
+                        & (dilmah_cells["surface"] == surface)]
+    assert len(cell) == 1, (row, column, surface)
+    got_year = cell.iloc[0]["year"]
+    assert cell.iloc[0]["unit"] == unit and (None if pd.isna(got_year) else int(got_year)) == year

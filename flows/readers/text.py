@@ -326,6 +326,10 @@ def _split_cells(row: str) -> list[str]:
 def _table(text: str, lines: list[_Line], first: int, last: int, aligned: bool = False) -> Table:
     """The Table of a run of `|`-separated (or, aligned, space-separated) rows: its cells, and its header rows."""
     rows: list[list[tuple[int, int]]] = []
+    # outer pipes are a border only when every row has them: " | 2024/25 | 2023/24" over
+    # "Water | 35.93 | 39.15" has an empty first cell, over the row labels
+    leading_border = all(lines[x].s.startswith("|") for x in range(first, last + 1))
+    trailing_border = all(lines[x].s.endswith("|") for x in range(first, last + 1))
     for x in range(first, last + 1):
         line = lines[x]
         if aligned:
@@ -346,9 +350,9 @@ def _table(text: str, lines: list[_Line], first: int, last: int, aligned: bool =
                 b -= 1
             spans.append((a, b))
             pos += len(c) + 1
-        if raw.strip().startswith("|"):
+        if leading_border:
             spans = spans[1:]
-        if raw.strip().endswith("|") and len(spans) > 1:
+        if trailing_border and len(spans) > 1:
             spans = spans[:-1]
         if spans and all(_MD_RULE_CELL.fullmatch(text[a:b]) for a, b in spans if b > a):
             rows.append([])  # a Markdown delimiter row: marks the end of the header
