@@ -20,13 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows.settings import Settings
+from flows.settings import Settings, batch_size_for
 
 SHIPPED_REPORT = Path(__file__).resolve().parents[1] / "raw" / "alibaba_esg_fy2023.txt"
 _SECTION = re.compile(r"(?m)^(?=[ \t]*Sub header:)")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _NUMBER = re.compile(r"\d+")
-SAMPLE_DOCUMENTS = 40  # documents timed on one core for the ideal
+SAMPLE_DOCUMENTS = 40  # documents timed on one core for the ideal (at least a batch)
 
 
 def _letters(i: int) -> str:
@@ -91,10 +91,10 @@ def _check(warehouse: Path) -> tuple[int, int, dict[str, int]]:
         con.close()
 
 
-def measure_processing(raw: Path, sample: int = SAMPLE_DOCUMENTS) -> dict:
+def measure_processing(raw: Path, sample: int = SAMPLE_DOCUMENTS, batch_size: int = 25) -> dict:
     """Single-core throughput of the processing step, as a worker runs it (read, parse, extract,
-    validate, encode: process_files and encode_batch), on sample documents evenly spread over
-    raw/, in this process (one thread), after one document to warm up."""
+    validate, encode: process_files and encode_batch, in batches of batch_size), on sample
+    documents evenly spread over raw/, in this process (one thread), after one document to warm up."""
     from flows.process import process_files
     from flows.read import source_file
     from flows.rows import encode_batch
@@ -105,8 +105,8 @@ def measure_processing(raw: Path, sample: int = SAMPLE_DOCUMENTS) -> dict:
     sources = [source_file(p.name, p.read_bytes(), 10**9) for p in chosen]
     encode_batch(process_files(sources[:1], "warm-up"))
     started = time.perf_counter()
-    for i in range(0, len(sources), 25):
-        encode_batch(process_files(sources[i:i + 25], "sample"))
+    for i in range(0, len(sources), batch_size):
+        encode_batch(process_files(sources[i:i + batch_size], "sample"))
     seconds = time.perf_counter() - started
     n_bytes = sum(len(s.data) for s in sources)
     return {"documents": len(sources), "bytes": n_bytes, "seconds": seconds, "bytes_per_second": n_bytes / seconds}
@@ -134,11 +134,12 @@ def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
         wh = Path(warehouse) if warehouse is not None else tmp / "warehouse" / "esg.duckdb"
         started = time.perf_counter()
         n_bytes = generate_documents(source_path.read_text(encoding="utf-8"), n, raw)
+        batch_size = settings.batch_size or batch_size_for(n, cores)
         say(f"esg bench --scale {n}: {cores} cores, task runner {settings.task_runner}, "
-            f"batches of {settings.batch_size}")
+            f"batches of {batch_size}")
         say(f"  generated {n:,} documents, {n_bytes / 1e6:.1f} MB, from {source_path.name} in "
             f"{time.perf_counter() - started:.1f} s (sections and paragraphs shuffled, numbers changed, an id each)")
-        one_core = measure_processing(raw)
+        one_core = measure_processing(raw, min(n, max(SAMPLE_DOCUMENTS, batch_size)), batch_size)
         ideal = n_bytes / (cores * one_core["bytes_per_second"])
         wall, first = _timed_run(raw, wh)
         peak_any = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux: KiB
@@ -177,7 +178,7 @@ def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
         if as_json:
             out(json.dumps({
                 "documents": n, "bytes": n_bytes, "cores": cores, "task_runner": settings.task_runner,
-                "batch_size": settings.batch_size,
+                "batch_size": batch_size,
                 "first_run": {"seconds": wall, "documents_per_second": first["loaded"] / wall,
                               "megabytes_per_second": n_bytes / 1e6 / wall, "figures_per_second": first["figures"] / wall,
                               "flow_seconds": s, "workers": len(first["workers"]),

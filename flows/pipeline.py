@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import opaque
 
 from flows import load
 from flows.batch_cache import BatchCache, batch_key
@@ -33,7 +34,7 @@ from flows.progress import RunProgress
 from flows.read import BadMetadata, ChangedFile, Scan, read_source, scan_raw
 from flows.readers import SourceFile
 from flows.rows import BadBlob, ProcessedBatch, decode_batch, encode_batch
-from flows.settings import TASK_RUNNERS, Settings
+from flows.settings import TASK_RUNNERS, Settings, batch_size_for
 from flows.version import CODE_VERSION
 
 _DEFAULTS = Settings()
@@ -120,7 +121,8 @@ def _processed(changed: list[ChangedFile], run_id: str, batch_size: int, cache: 
         elif single:
             item.blob = process_batch(sources, run_id)
         else:
-            item.future = process_batch.submit(sources, run_id)
+            # opaque: Prefect would otherwise walk every file of the batch looking for futures
+            item.future = process_batch.submit(opaque(sources), run_id)
         return item
 
     def top_up() -> None:
@@ -151,7 +153,7 @@ def ingest_reports(
     raw_dir: Path = _DEFAULTS.raw_dir,
     warehouse: Path = _DEFAULTS.warehouse,
     max_bytes: int = _DEFAULTS.max_bytes,
-    batch_size: int = _DEFAULTS.batch_size,
+    batch_size: int | None = _DEFAULTS.batch_size,
     wait_seconds: float = 0.0,
     show_progress: bool = False,
     cache: bool = True,
@@ -176,9 +178,14 @@ def ingest_reports(
         logger.info(message)
 
     con = load.connect(warehouse, wait_seconds=wait_seconds, notify=notify)
-    # Appending batches is serial work: DuckDB's own threads would only contend with the workers
-    # for the cores (a third less CPU per document loaded with one thread, measured).
+    # While loading: appending batches is serial work, and DuckDB's own threads would only contend
+    # with the workers for the cores (a third less CPU per document with one thread); checkpoints
+    # every 256 MB of log rather than 16 MB (each costs more as the warehouse grows: 10,000
+    # documents load in half the time); and memory bounded, so the writer's stays flat however
+    # many documents it loads (measured: 0.45 GB at 10,000 documents, 0.7 GB unbounded).
     con.execute("SET threads = 1")
+    con.execute("SET checkpoint_threshold = '256MB'")
+    con.execute("SET memory_limit = '512MB'")
     counts = {"files": 0, "loaded": 0, "skipped": 0, "rejected": 0, "missing": 0, "from_cache": 0,
               "sections": 0, "pages": 0, "paragraphs": 0, "figures": 0, "rejections": 0}
     seconds = {"scan": 0.0, "parse_extract": 0.0, "validate": 0.0, "wait": 0.0, "load": 0.0}
@@ -203,7 +210,11 @@ def ingest_reports(
             reject(err)
         progress.loading(len(scan.sources))
         batch_cache = BatchCache(warehouse.parent / "cache", CODE_VERSION) if cache else None
-        in_flight = min(MAX_IN_FLIGHT, 2 * _slots())
+        slots = _slots()
+        # from the files in raw/, not the changed ones: a re-run after a crash, or a rebuild from
+        # raw/, forms the same batches as the run before, so the cache has them
+        batch_size = batch_size or batch_size_for(len(scan.files), slots)
+        in_flight = min(MAX_IN_FLIGHT, 2 * slots)
         for item in _processed(scan.sources, run_id, batch_size, batch_cache, max_bytes, in_flight, seconds):
             batch = item.batch
             for err in item.unreadable:
@@ -224,6 +235,7 @@ def ingest_reports(
                 counts[table] += written[table]
             progress.loaded(len(item.files))
         con.execute("RESET threads")
+        con.execute("RESET memory_limit")
         if counts["loaded"] or not previous_completed:
             counts["restatements"] = load.refresh_restatements(con, run_id)
         load.finish_run(con, run_id, "completed", counts)
@@ -241,7 +253,7 @@ def ingest_reports(
                 f"{counts['rejected']} rejected, {counts['missing']} gone from {raw_dir}; "
                 f"{counts['figures']} figures written to {warehouse}")
     return {"run_id": run_id, "warehouse": str(warehouse), **counts, **report, "workers": sorted(workers),
-            "seconds": seconds}
+            "batch_size": batch_size, "seconds": seconds}
 
 
 def make_task_runner(kind: str, dask_address: str | None = None, workers: int | None = None):
