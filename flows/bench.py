@@ -231,3 +231,12 @@ def run_corpus_bench(corpus_dir: Path, runs: int = 7, out=print) -> list[BenchRe
             f"{max(flow.peak_bytes, whole.peak_bytes) / 2**20:>10.2f}")
         results += [flow, whole]
     return results
+
+
+def result_record(r: BenchResult) -> dict:
+    """One measurement as plain data, for `esg bench --json`."""
+    return {"name": r.name, "runs": len(r.seconds), "seconds": r.seconds, "median_seconds": r.median,
+            "chars": r.n_chars, "bytes": r.n_bytes, "figures": r.n_figures,
+            "megabytes_per_second": r.megabytes_per_second, "chars_per_second": r.chars_per_second,
+            "figures_per_second": r.figures_per_second, "peak_bytes": r.peak_bytes,
+            "recall": r.score.recall if r.score else None, "precision": r.score.precision if r.score else None}

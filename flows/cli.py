@@ -176,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--warehouse", type=Path, default=None, metavar="PATH",
                        help="with --scale: where the benchmark warehouse goes (default: a temporary folder; "
                             "never an existing file)")
+    bench.add_argument("--json", action="store_true",
+                       help="print the figures as one JSON object (for scripts) instead of the lines above")
     return parser
 
 
@@ -194,15 +196,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.raw}: no such directory; create it and drop report files (.txt) in it")
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
-    from flows.prefect_api import RunAPI
-
-    api = RunAPI()  # a temporary Prefect API boots while the pipeline imports
-    from flows.pipeline import run_ingest
+    from flows.unchanged import esg_run
 
     settings = replace(DEFAULTS, raw_dir=args.raw, warehouse=args.warehouse, max_bytes=args.max_bytes,
                        follow_links=args.follow_links, task_runner=args.task_runner,
                        dask_address=args.dask_address)
-    summary = run_ingest(settings, wait_seconds=args.wait, show_progress=True, api=api)
+    summary = esg_run(settings, wait_seconds=args.wait, show_progress=True,
+                      notify=lambda message: print(f"esg run: {message}", file=sys.stderr, flush=True))
     print(render_summary(summary, args.raw))
     return EXIT_REJECTED if summary["rejected"] else EXIT_OK
 
@@ -329,9 +329,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     for source_path, document_id, last_seen, rows in removed["documents"]:
         print(f"  {verb} {source_path} (document {document_id}, {rows:,} rows; last seen by run {last_seen})")
     cache = replace(DEFAULTS, warehouse=args.warehouse).cache_dir
-    cache_files = [p for p in cache.glob("*") if p.is_file()] if cache.is_dir() else []
+    cache_files = [p for p in cache.rglob("*") if p.is_file()] if cache.is_dir() else []
     cache_bytes = sum(p.stat().st_size for p in cache_files)
-    if cache_files and not args.dry_run:
+    if cache.is_dir() and not args.dry_run:
         shutil.rmtree(cache)
     print(f"esg prune: {verb} {len(removed['documents'])} document(s), {removed['rejections']} rejection(s) "
           f"of {len(removed['rejection_files'])} file(s) gone from {args.raw}/, and the processing cache "
@@ -375,14 +375,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if args.file is not None and not args.file.is_file():
             raise UsageError(f"{args.file}: no such file")
         runs = 7 if args.runs is None else args.runs
-        run_extraction_bench(args.file, runs=max(1, runs), quantulum_runs=max(0, args.quantulum_runs))
+        results = run_extraction_bench(args.file, runs=max(1, runs), quantulum_runs=max(0, args.quantulum_runs),
+                                       out=(lambda line: None) if args.json else print)
+        if args.json:
+            from flows.bench import result_record
+
+            print(json.dumps({"extraction": [result_record(r) for r in results]}))
         return 0
     from flows.bench_scale import run_scale_bench
 
     runs = 1 if args.runs is None else args.runs
     if args.scale < 1 or runs < 1:
         raise UsageError("--scale and --runs must be at least 1")
-    return run_scale_bench(args.scale, runs=runs, warehouse=args.warehouse, settings=DEFAULTS)
+    return run_scale_bench(args.scale, runs=runs, warehouse=args.warehouse, settings=DEFAULTS, as_json=args.json)
 
 
 COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "prune": cmd_prune,
@@ -391,7 +396,7 @@ COMMANDS = {"run": cmd_run, "query": cmd_query, "export": cmd_export, "prune": c
 
 def _warehouse_fault(args: argparse.Namespace, err: Exception):
     """err as a one-line DiskFull or WarehouseDamaged error about the command's warehouse, or None."""
-    from flows.load import warehouse_fault
+    from flows.warehouse import warehouse_fault
 
     warehouse = getattr(args, "warehouse", None)
     return warehouse_fault(warehouse, err) if warehouse is not None else None
@@ -424,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     from flows.deploy import ServeError
     from flows.listing import RawDirError
-    from flows.load import WarehouseError
+    from flows.warehouse import WarehouseError
     from flows.query import QueryError
 
     try:

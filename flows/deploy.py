@@ -36,7 +36,6 @@ def deployment_parameters(settings: Settings) -> dict:
         "batch_size": settings.batch_size,
         # an `esg run` by hand may hold the warehouse: wait for it rather than fail the run
         "wait_seconds": settings.serve_wait_seconds,
-        "cache": settings.cache_results,
     }
 
 

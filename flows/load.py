@@ -1,4 +1,4 @@
-"""Write validated rows into the DuckDB warehouse: one transaction per document, idempotent.
+"""Write validated rows into the DuckDB warehouse: one transaction per batch of documents, idempotent.
 
 The warehouse is the system of record. Tables are created from the pandera models in
 ``schemas/``; a ``schema_info`` table holds the schema version. DuckDB lets one process write a
@@ -11,89 +11,48 @@ one is refused with what to do.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from flows.rows import DATA_TABLES, ProcessedDocument, frame
+from flows.ledger import (  # noqa: F401 (a run's bookkeeping, part of this module's interface)
+    abandon_run,
+    clear_rejections,
+    finish_run,
+    known_documents,
+    mark_seen,
+    missing_documents,
+    record_file_rejection,
+    run_report,
+    start_run,
+    table_counts,
+)
+from flows.rows import DATA_TABLES, ProcessedBatch, ProcessedDocument, ProcessedFile, frame, to_arrow
 from flows.settings import SCHEMA_VERSION
+from flows.warehouse import (  # noqa: F401 (opening the warehouse, part of this module's interface)
+    READERS_GRACE_SECONDS,
+    DiskFull,
+    WarehouseBusy,
+    WarehouseDamaged,
+    WarehouseError,
+    damaged,
+    lock_holder,
+    open_warehouse,
+    process_command,
+    rollback,
+    schema_version,
+    warehouse_fault,
+)
+from flows.warehouse import tables as _tables
 from schemas import PRIMARY_KEYS, TABLES
-
-
-
-class WarehouseError(Exception):
-    """The warehouse cannot be used as asked; the message says why and what to do."""
-
-
-class WarehouseBusy(WarehouseError):
-    """Another process holds the warehouse."""
-
-
-class WarehouseDamaged(WarehouseError):
-    """The warehouse file cannot be read back: truncated, overwritten or not a DuckDB file."""
-
-
-class DiskFull(WarehouseError):
-    """The disk holding the warehouse (or its cache) is full."""
-
-
-# What DuckDB says when the file itself is bad (truncated, a block overwritten, not DuckDB at all).
-_DAMAGE_SIGNS = ("could not read enough bytes", "corrupt", "checksum", "not a valid duckdb database",
-                 "invalid database file", "replaying wal")
-
-
-def rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back after a failure, leaving that failure the error raised. When a write fails (a
-    full disk) DuckDB ends the transaction itself, and a ROLLBACK then fails with "cannot
-    rollback - no transaction is active", which would hide the cause."""
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
-
-
-def abandon_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int],
-                err: BaseException) -> None:
-    """After a run failed with err: mark it failed and close the warehouse as far as possible,
-    never raising, so err stays the error reported (on a full disk even the mark may fail; the
-    run then stays `running` until the next run marks it failed)."""
-    message = "interrupted (Ctrl-C)" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
-    try:
-        finish_run(con, run_id, "failed", counts, message)
-    except Exception:
-        pass
-    try:
-        con.close()
-    except Exception:
-        pass
-
-
-def _damaged(path: Path | str, line: str) -> "WarehouseDamaged":
-    return WarehouseDamaged(f"{path}: the warehouse file is damaged ({line}); it is derived from raw/, so "
-                            "delete it (or move it aside) and run `esg run` to rebuild it")
-
-
-def warehouse_fault(path: Path | str, err: BaseException) -> WarehouseError | None:
-    """A DuckDB (or OS) error met while using the warehouse, when it is a full disk (DiskFull) or
-    a damaged file (WarehouseDamaged), as a one-line error saying what to do; else None."""
-    text = str(err).strip()
-    line = text.splitlines()[0] if text else type(err).__name__
-    if "no space left on device" in text.lower() or getattr(err, "errno", None) == errno.ENOSPC:
-        where = getattr(err, "filename", None) or path
-        return DiskFull(f"{where}: no space left on the disk ({line}); free some space (or use --warehouse "
-                        "on another disk) and run again: documents loaded so far are kept")
-    if isinstance(err, duckdb.Error) and any(sign in text.lower() for sign in _DAMAGE_SIGNS):
-        return _damaged(path, line)
-    return None
 
 
 def _sql_type(dtype) -> str:
@@ -120,90 +79,16 @@ def table_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(columns) + "\n)"
 
 
-def process_command(pid: int, width: int = 80) -> str | None:
-    """The command line of process pid as a user would type it (`esg query select ...`), from
-    /proc; None where there is no /proc or the process is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    argv = [part.decode("utf-8", "backslashreplace") for part in raw.split(b"\0") if part]
-    for i, arg in enumerate(argv):  # `python .../bin/esg ...` or `python -m flows.cli ...` is esg
-        if Path(arg).name == "esg":
-            argv = ["esg", *argv[i + 1:]]
-            break
-        if arg == "-m" and argv[i + 1:i + 2] == ["flows.cli"]:
-            argv = ["esg", *argv[i + 2:]]
-            break
-    text = " ".join(" ".join(argv).split())
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def lock_holder(message: str) -> str:
-    """Who holds the warehouse, from DuckDB's lock error: `PID 1234 (esg query select 1)`."""
-    found = re.search(r"PID (\d+)", message)
-    if not found:
-        return "another process"
-    command = process_command(int(found.group(1)))
-    return f"PID {found.group(1)}" + (f" ({command})" if command else "")
-
-
-# Readers (esg web, esg query, esg export) hold the warehouse for a page or a query at a time; a
-# writer that finds only readers there waits this long for them to let go before it says "busy".
-READERS_GRACE_SECONDS = 10.0
-# DuckDB adds this to its lock error when the holders are readers only.
-_HELD_BY_READERS = "would be able to open this database in read-only mode"
-
-
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect; a writer gives readers READERS_GRACE_SECONDS to let go (it retries every
-    10 ms, so a reader that opens per request, like esg web, cannot keep it out)."""
-    deadline = time.monotonic() + (0.0 if read_only else READERS_GRACE_SECONDS)
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as err:
-            if _HELD_BY_READERS not in str(err) or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.01)
-
-
 def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
             notify: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a file held by another process raises WarehouseBusy with what to do.
+    """Open the warehouse with its schema checked (read-only) or brought up to date (writing).
 
-    With wait_seconds, a busy warehouse is retried until then. notify(message) is told when the
-    waiting starts and when an older warehouse was migrated, so a caller can say so.
+    A file held by another process raises WarehouseBusy with what to do; with wait_seconds, a
+    busy warehouse is retried until then. notify(message) is told when the waiting starts and
+    when an older warehouse was migrated, so a caller can say so (flows/warehouse.py).
     """
     path = Path(path)
-    if read_only and not path.exists():
-        raise WarehouseError(f"{path}: no warehouse here yet; run `esg run` first (or pass --warehouse)")
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_seconds
-    told = False
-    while True:
-        try:
-            con = _open(path, read_only)
-            break
-        except duckdb.IOException as err:
-            message = str(err)
-            if "could not set lock" not in message.lower():
-                raise (warehouse_fault(path, err) or WarehouseError(
-                    f"{path}: cannot open the warehouse: {message.splitlines()[0]}")) from None
-            holder = lock_holder(message)
-            if time.monotonic() < deadline:
-                if notify and not told:
-                    notify(f"{path} is in use by {holder}; waiting up to {wait_seconds:g} s")
-                    told = True
-                time.sleep(0.5)
-                continue
-            raise WarehouseBusy(
-                f"{path}: the warehouse is in use by {holder}; wait for it to finish, "
-                + ("" if read_only else "pass --wait SECONDS, ") + "or use another --warehouse"
-            ) from None
-        except duckdb.Error as err:  # the file is not a DuckDB database we can open
-            raise _damaged(path, str(err).strip().splitlines()[0]) from None
+    con = open_warehouse(path, read_only=read_only, wait_seconds=wait_seconds, notify=notify)
     try:
         if read_only:
             check_schema_version(con, path)
@@ -225,11 +110,6 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 0.0,
     if changes and notify:
         notify(f"{path}: migrated to schema version {SCHEMA_VERSION} ({'; '.join(changes)})")
     return con
-
-
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -409,13 +289,6 @@ def _check_columns(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
                 "warehouse aside and run `esg run` to rebuild it from raw/")
 
 
-def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
-    if "schema_info" not in _tables(con):
-        return None
-    row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else None
-
-
 def check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     found = schema_version(con)
     if found is None and _tables(con) & set(TABLES):
@@ -460,134 +333,108 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame,
     con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _esg_rows")
 
 
-def known_documents(con: duckdb.DuckDBPyConnection, code_version: str | None = None
-                    ) -> dict[str, tuple[str, str, str | None]]:
-    """source_path -> (document_id, sha256, info_override) of the documents in the warehouse.
-
-    With code_version, only documents whose rows that version of the processing code made: the
-    others count as changed, so a run after an upgrade processes them again.
-    """
-    sql = "SELECT source_path, document_id, sha256, info_override FROM documents"
-    rows = con.execute(sql + (" WHERE code_version = ?" if code_version is not None else ""),
-                       [code_version] if code_version is not None else []).fetchall()
-    return {path: (doc_id, sha, override) for path, doc_id, sha, override in rows}
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    """Append an Arrow table's rows to a warehouse table, in one statement (columns by name)."""
+    if rows.num_rows == 0:
+        return
+    columns = ", ".join(f'"{c}"' for c in rows.column_names)
+    _esg_rows = rows  # DuckDB reads the Arrow table in place (a replacement scan of this local)
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _esg_rows")
 
 
-# Test hook (see README, "Test hooks"): hold the transaction of the document from this file open,
-# so tests can kill a run, or start a second one, in the middle of a load.
+def _stamped(rows: pa.Table, values: dict[str, list[str] | str]) -> pa.Table:
+    """rows with columns set: a value for every row, or one per row."""
+    for column, value in values.items():
+        filled = [value] * rows.num_rows if isinstance(value, str) else value
+        rows = rows.set_column(rows.schema.get_field_index(column), column, pa.array(filled, pa.large_string()))
+    return rows
+
+
+# Test hook (see README, "Test hooks"): hold the transaction of the batch holding the document
+# from this file open, so tests can kill a run, or start a second one, in the middle of a load.
 STALL_ENV, RELEASE_ENV = "ESG_TEST_STALL_BEFORE_COMMIT", "ESG_TEST_STALL_RELEASE"
 
 
-def _test_stall(source_path: str) -> None:
-    if os.environ.get(STALL_ENV) != source_path:
+def _test_stall(source_paths: list[str]) -> None:
+    held = os.environ.get(STALL_ENV)
+    if held is None or held not in source_paths:
         return
-    print(f"esg: test hook: holding the transaction of {source_path}", file=sys.stderr, flush=True)
+    print(f"esg: test hook: holding the transaction of {held}", file=sys.stderr, flush=True)
     release = os.environ.get(RELEASE_ENV)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and not (release and Path(release).exists()):
         time.sleep(0.05)
 
 
-def _stamp(table: str, run_id: str, first_seen: str | None) -> dict[str, str]:
-    """The run columns of a table's rows as this run loads them (processing may be cached)."""
-    if table == "documents":
-        return {"first_seen_run_id": first_seen or run_id, "loaded_run_id": run_id, "last_seen_run_id": run_id}
-    return {"run_id": run_id}
+def load_batch(con: duckdb.DuckDBPyConnection, batch: ProcessedBatch, run_id: str) -> dict[str, int]:
+    """Replace the rows of a batch of documents (and their files' old rejections) in a single
+    transaction: the whole batch commits, or none of it (a crash before COMMIT leaves the
+    warehouse as it was). Returns the rows written per table ("documents": documents loaded).
 
-
-def load_document(con: duckdb.DuckDBPyConnection, doc: ProcessedDocument, run_id: str) -> dict[str, int]:
-    """Replace one document's rows (and its file's old rejections) in a single transaction.
-
-    Every row is stamped with run_id here, so rows processed by an earlier run (a cache hit)
-    still say which run loaded them. A crash before COMMIT leaves the warehouse as it was.
+    A document whose file changed replaces the rows its path had; a document loaded before (the
+    same content, processed again by newer code or under a new name) replaces its own. A file that
+    did not load keeps whatever rows its path had, and gets its rejections. Every row is stamped
+    with run_id here, so rows processed by an earlier run (a cache hit) say which run loaded them.
     """
-    counts = {t: len(doc.tables.get(t, ())) for t in DATA_TABLES}
-    loadable = counts["documents"] == 1
+    loaded = batch.loaded_ids
+    loading = [f for f in batch.files if f.document_id in loaded]
+    counts = {t: batch.rows(t) for t in DATA_TABLES}
     con.execute("BEGIN TRANSACTION")
     try:
-        previous = con.execute(
-            "SELECT document_id, first_seen_run_id FROM documents WHERE source_path = ? OR document_id = ?",
-            [doc.source_path, doc.document_id],
-        ).fetchall()
-        old_ids = [row[0] for row in previous]
-        first_seen = next((row[1] for row in previous if row[0] == doc.document_id), None)
-        if loadable and old_ids:  # a brand-new document has nothing to delete
-            for table in reversed(DATA_TABLES):
-                con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT unnest(?))", [old_ids])
-        con.execute("DELETE FROM rejections WHERE source_path = ?", [doc.source_path])
-        if loadable:
-            for table in DATA_TABLES:
-                _insert(con, table, doc.tables[table], _stamp(table, run_id, first_seen))
-        n_rejections = 0
-        if doc.rejections:
-            rejections = frame("rejections", doc.rejections).drop_duplicates("rejection_id")
+        first_seen: dict[str, str] = {}
+        if loading:
+            previous = con.execute(
+                "SELECT document_id, first_seen_run_id FROM documents "
+                "WHERE source_path IN (SELECT unnest(?::VARCHAR[])) OR document_id IN (SELECT unnest(?::VARCHAR[]))",
+                [[f.source_path for f in loading], [f.document_id for f in loading]]).fetchall()
+            first_seen = dict(previous)
+            if previous:  # brand-new documents have nothing to delete
+                old_ids = sorted(first_seen)
+                for table in reversed(DATA_TABLES):
+                    con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [old_ids])
+        con.execute("DELETE FROM rejections WHERE source_path IN (SELECT unnest(?::VARCHAR[]))",
+                    [[f.source_path for f in batch.files]])
+        for table in DATA_TABLES:
+            rows = batch.tables.get(table)
+            if rows is None or rows.num_rows == 0:
+                continue
+            if table == "documents":
+                ids = rows.column("document_id").to_pylist()
+                rows = _stamped(rows, {"first_seen_run_id": [first_seen.get(i) or run_id for i in ids],
+                                       "loaded_run_id": run_id, "last_seen_run_id": run_id})
+            else:
+                rows = _stamped(rows, {"run_id": run_id})
+            _append(con, table, rows)
+        counts["rejections"] = 0
+        if batch.rejections:
+            rejections = frame("rejections", batch.rejections).drop_duplicates("rejection_id")
             _insert(con, "rejections", rejections, {"run_id": run_id})
-            n_rejections = len(rejections)
-        _test_stall(doc.source_path)
+            counts["rejections"] = len(rejections)
+        _test_stall([f.source_path for f in batch.files])
         con.execute("COMMIT")
     except BaseException:
         rollback(con)
         raise
-    counts = counts if loadable else {t: 0 for t in DATA_TABLES}
-    counts["rejections"] = n_rejections
     return counts
 
 
-def record_file_rejection(con: duckdb.DuckDBPyConnection, row: dict) -> None:
-    """Replace the rejections of a file that could not be read with this one."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM rejections WHERE source_path = ?", [row["source_path"]])
-        _insert(con, "rejections", frame("rejections", [row]))
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)
-        raise
+def batch_of(docs: list[ProcessedDocument]) -> ProcessedBatch:
+    """Documents processed one by one (process_sources) as one batch to load."""
+    tables: dict[str, list[pd.DataFrame]] = {t: [] for t in DATA_TABLES}
+    for doc in docs:
+        if len(doc.tables.get("documents", ())) == 1:  # its own row passed validation: it loads
+            for table in DATA_TABLES:
+                tables[table].append(doc.tables[table])
+    return ProcessedBatch(
+        [ProcessedFile(d.source_path, d.document_id, d.sha256) for d in docs],
+        {t: to_arrow(t, pd.concat(frames, ignore_index=True) if frames else frame(t, []))
+         for t, frames in tables.items()},
+        [r for d in docs for r in d.rejections])
 
 
-def clear_rejections(con: duckdb.DuckDBPyConnection, check: str, keep: set[str]) -> None:
-    """Forget the rejections of this check for files not in keep (they were mended)."""
-    con.execute(f"DELETE FROM rejections WHERE \"check\" = ? AND source_path NOT IN (SELECT unnest(?::VARCHAR[]))",
-                [check, sorted(keep)])
-
-
-def mark_seen(con: duckdb.DuckDBPyConnection, document_ids: list[str], run_id: str) -> None:
-    """Record that this run found these (unchanged) documents in the raw directory."""
-    if document_ids:
-        con.execute(
-            "UPDATE documents SET last_seen_run_id = ? WHERE document_id IN (SELECT unnest(?))",
-            [run_id, document_ids],
-        )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, raw_dir: str) -> None:
-    """Open a run in the ledger; runs left `running` by a killed process are marked failed."""
-    con.execute(
-        "UPDATE runs SET status = 'failed', message = 'did not finish: the process was killed or crashed' "
-        "WHERE status = 'running'"
-    )
-    con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-    con.execute(
-        "INSERT INTO runs VALUES (?, ?, NULL, 'running', ?, 0, 0, 0, 0, 0, 0, 0, 0, NULL)",
-        [run_id, _now(), raw_dir],
-    )
-
-
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, int],
-               message: str | None = None) -> None:
-    """Close a run in the ledger with its status and counts."""
-    con.execute(
-        """UPDATE runs SET finished_at = ?, status = ?, n_files = ?, n_documents_loaded = ?,
-           n_documents_skipped = ?, n_documents_rejected = ?, n_sections = ?, n_paragraphs = ?,
-           n_figures = ?, n_rejections = ?, message = ? WHERE run_id = ?""",
-        [_now(), status, counts.get("files", 0), counts.get("loaded", 0), counts.get("skipped", 0),
-         counts.get("rejected", 0), counts.get("sections", 0), counts.get("paragraphs", 0),
-         counts.get("figures", 0), counts.get("rejections", 0), message, run_id],
-    )
+def load_document(con: duckdb.DuckDBPyConnection, doc: ProcessedDocument, run_id: str) -> dict[str, int]:
+    """Replace one document's rows (and its file's old rejections) in a single transaction."""
+    return load_batch(con, batch_of([doc]), run_id)
 
 
 def _period_year(period: str | None) -> int:
@@ -644,40 +491,6 @@ def refresh_restatements(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
         con.execute("ROLLBACK")
         raise
     return len(findings)
-
-
-def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-
-
-def run_report(con: duckdb.DuckDBPyConnection, run_id: str, n_files: int = 5) -> dict:
-    """What a run's summary shows beyond its own counts, read while the run still holds the
-    warehouse: the tables' totals, the first n_files rejected files (source_path, reason) and
-    the rows this run rejected by validation."""
-    return {
-        "totals": table_counts(con),
-        "rejected_files": [tuple(row) for row in con.execute(
-            "SELECT source_path, reason FROM rejections WHERE run_id = ? AND table_name = 'documents' "
-            "ORDER BY source_path LIMIT ?", [run_id, n_files]).fetchall()],
-        "row_rejections": con.execute(
-            "SELECT count(*) FROM rejections WHERE run_id = ? AND table_name <> 'documents'", [run_id]
-        ).fetchone()[0],
-        # what this run wrote beyond its counts: facts, findings by severity, table cells whose unit
-        # nothing states (kept with unit null, never guessed)
-        "facts": con.execute("SELECT count(*) FROM facts WHERE run_id = ?", [run_id]).fetchone()[0],
-        "findings": dict(con.execute("SELECT severity, count(*) FROM findings WHERE run_id = ? GROUP BY 1",
-                                     [run_id]).fetchall()),
-        "cells_without_unit": con.execute(
-            "SELECT count(*) FROM figures WHERE run_id = ? AND table_id IS NOT NULL AND unit IS NULL", [run_id]
-        ).fetchone()[0],
-    }
-
-
-def missing_documents(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[tuple[str, str, str]]:
-    """(source_path, document_id, last_seen_run_id) of documents whose file is not in present."""
-    rows = con.execute(
-        "SELECT source_path, document_id, last_seen_run_id FROM documents ORDER BY source_path").fetchall()
-    return [row for row in rows if row[0] not in present]
 
 
 def prune(con: duckdb.DuckDBPyConnection, present: set[str], *, dry_run: bool = False) -> dict:

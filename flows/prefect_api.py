@@ -39,7 +39,7 @@ class RunAPI:
         self._starting: threading.Thread | None = None
         if not self.url:
             stop_orphaned_servers()
-            self._server = _guarded_server()
+            self._server = TemporaryServer()
             self._starting = threading.Thread(target=self._start, name="esg-prefect-api", daemon=True)
             self._starting.start()
 
@@ -173,41 +173,92 @@ def _terminate(pid: int, grace: float = 5.0) -> None:
         pass
 
 
-def _guarded_server():
-    """Prefect's SubprocessASGIServer, its uvicorn run under flows.prefect_api's watchdog and recorded."""
-    from prefect.server.api.server import SubprocessASGIServer
+class TemporaryServer:
+    """Prefect's temporary API server (what Prefect itself would start for a run without
+    PREFECT_API_URL: uvicorn serving prefect.server.api.server:create_app on 127.0.0.1, its UI
+    off), started under flows.prefect_api's watchdog and recorded (see the module's docstring).
 
-    class GuardedServer(SubprocessASGIServer):
-        records: list[Path] = []
+    Started here rather than with Prefect's SubprocessASGIServer, whose module imports the whole
+    server (~1.5 s of CPU) into the run's process only to start another process.
+    """
 
-        def _run_uvicorn_command(self) -> subprocess.Popen:
-            # as prefect 3's SubprocessASGIServer._run_uvicorn_command, through the watchdog
-            import prefect
-            from prefect.settings import get_current_settings
+    def __init__(self):
+        self.port: int | None = None
+        self.process: subprocess.Popen | None = None
+        self.records: list[Path] = []
 
-            process = subprocess.Popen(
-                args=[sys.executable, "-m", "flows.prefect_api", "--parent", str(os.getpid()), "--",
-                      "--app-dir", str(prefect.__module_path__.parent),
-                      "--factory", "prefect.server.api.server:create_app",
-                      "--host", "127.0.0.1", "--port", str(self.port),
-                      "--log-level", "error", "--lifespan", "on"],
-                env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-                     "PREFECT__SERVER_FINAL": "1",
-                     **get_current_settings().to_environment_variables(exclude_unset=True)},
-            )
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def _popen(self) -> subprocess.Popen:
+        import prefect
+        from prefect.settings import get_current_settings
+
+        process = subprocess.Popen(
+            args=[sys.executable, "-m", "flows.prefect_api", "--parent", str(os.getpid()), "--",
+                  "--app-dir", str(prefect.__module_path__.parent),
+                  "--factory", "prefect.server.api.server:create_app",
+                  "--host", "127.0.0.1", "--port", str(self.port),
+                  "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                 "PREFECT__SERVER_FINAL": "1",
+                 **get_current_settings().to_environment_variables(exclude_unset=True)},
+        )
+        try:
+            self.records.append(record_server(process.pid))
+        except OSError:  # no runtime folder: the watchdog still stops the server with the run
+            pass
+        return process
+
+    def start(self) -> None:
+        """Start the server and return once it answers /health (Prefect's startup timeout)."""
+        import urllib.request
+
+        from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+        self.port = _free_port()
+        self.process = self._popen()
+        deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code == 3:  # uvicorn: the port was taken meanwhile
+                self.port = _free_port()
+                self.process = self._popen()
+                continue
+            if code is not None:
+                break
             try:
-                self.records.append(record_server(process.pid))
-            except OSError:  # no runtime folder: the watchdog still stops the server with the run
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
                 pass
-            return process
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server"
+                           + (f" (it exited with code {code})" if code is not None else ""))
 
-        def stop(self) -> None:
-            super().stop()
-            for record in self.records:
-                record.unlink(missing_ok=True)
-            self.records.clear()
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        for record in self.records:
+            record.unlink(missing_ok=True)
+        self.records.clear()
 
-    return GuardedServer()
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _watch_parent(parent_pid: int, every: float = 0.5) -> None:

@@ -16,7 +16,7 @@ from flows.metrics import classify
 from flows.parse import parse_document
 from flows.readers import SourceFile, read_document
 from flows.report_info import resolve_report_info
-from flows.rows import DATA_TABLES, ProcessedDocument, frame
+from flows.rows import DATA_TABLES, ProcessedBatch, ProcessedDocument, ProcessedFile, frame, to_arrow
 from flows.tables import header_year, table_figures
 from flows.validate import check_lineage, rejection, validate_table, warning_findings
 from flows.version import CODE_VERSION
@@ -189,9 +189,10 @@ def _plain(row: dict) -> dict:
     return {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in row.items()}
 
 
-def process_sources(sources: list[SourceFile], run_id: str,
-                    timings: dict[str, float] | None = None) -> list[ProcessedDocument]:
-    """Read, parse, extract and validate a batch of files; invalid rows go to rejections with why.
+def _validated(sources: list[SourceFile], run_id: str, timings: dict[str, float] | None
+               ) -> tuple[dict[str, pd.DataFrame], dict[str, list[dict]]]:
+    """Read, parse, extract and validate a batch of files: (table -> its valid rows for the whole
+    batch, document id -> its rejections).
 
     Validation runs once per table for the whole batch (pandera's fixed cost per call dominates
     on small documents); a failure that concerns the table as a whole is validated again document
@@ -200,7 +201,7 @@ def process_sources(sources: list[SourceFile], run_id: str,
     """
     clock = time.thread_time  # CPU, not wall: honest whether batches share a core or not
     spent = {"parse_extract": 0.0, "validate": 0.0}
-    out = {s.document_id: ProcessedDocument(s.source_path, s.document_id, s.sha256) for s in sources}
+    rejections: dict[str, list[dict]] = {s.document_id: [] for s in sources}
     source_paths = {s.document_id: s.source_path for s in sources}
     rows: dict[str, list[pd.DataFrame]] = {t: [] for t in DATA_TABLES}
     for source in sources:
@@ -210,11 +211,11 @@ def process_sources(sources: list[SourceFile], run_id: str,
             doc = read_document(source)
             built = build_rows(doc, run_id, source.info)
         except ReportError as err:  # a file that cannot be read (a scan, an encrypted PDF, ...)
-            out[source.document_id].rejections.append(rejection(
+            rejections[source.document_id].append(rejection(
                 run_id, source.source_path, source.document_id, "documents", err.check, err.reason))
             continue
         except Exception as err:  # a bug on one file must not stop the others loading
-            out[source.document_id].rejections.append(rejection(
+            rejections[source.document_id].append(rejection(
                 run_id, source.source_path, source.document_id, "documents", "processing_error",
                 f"reading, parsing or extracting this file failed ({type(err).__name__}: {err}); "
                 "the other files still load; please report this file as a bug"))
@@ -227,11 +228,12 @@ def process_sources(sources: list[SourceFile], run_id: str,
             if table in ("paragraphs", "figures"):
                 text_column = "text" if table == "paragraphs" else "surface"
                 df, rejected = check_lineage(doc.text, table, df, text_column, **context)
-                out[source.document_id].rejections += rejected
+                rejections[source.document_id] += rejected
             rows[table].append(df)
         spent["validate"] += clock() - checked
     started = clock()
     kept: dict[str, set[str]] = {}  # table -> the keys of its rows that passed
+    valid_tables: dict[str, pd.DataFrame] = {}
     for table in DATA_TABLES:
         combined = pd.concat(rows[table], ignore_index=True) if rows[table] else frame(table, [])
         link_table = {"facts": "fact_mentions", "findings": "finding_figures"}.get(table)
@@ -239,19 +241,48 @@ def process_sources(sources: list[SourceFile], run_id: str,
         combined, orphans = _drop_orphans(table, combined, kept, links, run_id, source_paths)
         valid, rejected = validate_table(table, combined, run_id=run_id, source_paths=source_paths)
         for r in orphans + rejected:
-            out[r["document_id"]].rejections.append(r)
+            rejections[r["document_id"]].append(r)
         kept[table] = set(valid[PRIMARY_KEYS[table]])
         found, links = warning_findings(table, valid, run_id)
         if found:  # warning checks on figures: findings, validated and loaded with the document's own
             rows["findings"].append(frame("findings", found))
             rows["finding_figures"].append(frame("finding_figures", links))
-        for doc_id, part in valid.groupby("document_id", sort=False):
-            out[doc_id].tables[table] = part
-        for processed in out.values():
-            processed.tables.setdefault(table, valid.iloc[0:0])
+        valid_tables[table] = valid
     spent["validate"] += clock() - started
     if timings is not None:
         for key, seconds in spent.items():
             timings[key] = timings.get(key, 0.0) + seconds
+    return valid_tables, rejections
+
+
+def process_files(sources: list[SourceFile], run_id: str, timings: dict[str, float] | None = None
+                  ) -> ProcessedBatch:
+    """Read, parse, extract and validate a batch of files into one ProcessedBatch (one Arrow
+    table per data table), ready to load in one transaction; invalid rows go to rejections with
+    why, and a document whose own row was rejected loads nothing but its rejections."""
+    valid, rejections = _validated(sources, run_id, timings)
+    started = time.thread_time()
+    loaded = valid["documents"]["document_id"]
+    tables = {table: to_arrow(table, df[df["document_id"].isin(loaded)] if len(df) else df)
+              for table, df in valid.items()}
+    if timings is not None:
+        timings["validate"] = timings.get("validate", 0.0) + time.thread_time() - started
+    return ProcessedBatch([ProcessedFile(s.source_path, s.document_id, s.sha256) for s in sources], tables,
+                          [r for s in sources for r in rejections[s.document_id]])
+
+
+def process_sources(sources: list[SourceFile], run_id: str,
+                    timings: dict[str, float] | None = None) -> list[ProcessedDocument]:
+    """Read, parse, extract and validate a batch of files, document by document (see
+    process_files, which the flow runs; this keeps each document's rows apart, as pandas
+    DataFrames, for tests and for loading one document at a time)."""
+    valid, rejections = _validated(sources, run_id, timings)
+    out = {s.document_id: ProcessedDocument(s.source_path, s.document_id, s.sha256, rejections=rejections[s.document_id])
+           for s in sources}
+    for table, df in valid.items():
+        for doc_id, part in df.groupby("document_id", sort=False):
+            out[doc_id].tables[table] = part
+        for processed in out.values():
+            processed.tables.setdefault(table, df.iloc[0:0])
     # a document whose own row was rejected loads nothing but its rejections
     return list(out.values())

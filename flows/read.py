@@ -2,8 +2,12 @@
 
 What is unchanged is decided here, before any work fans out: a file whose path, content sha256
 and sidecar/manifest information match what the warehouse holds is skipped. The rest are handed
-on as ``SourceFile``s (bytes, sha256, format sniffed from the content) or rejected with a typed
-error saying why. Reading a file into a Document happens later, where documents are processed.
+on as ``ChangedFile``s (sha256, format sniffed from the content, where to read it) or rejected
+with a typed error saying why. The scan holds one file's bytes at a time: it hashes each file as
+it lists raw/ and keeps no bytes, so its memory does not grow with raw/. A changed file's bytes
+are read again when its batch is sent to be processed (``read_source``), and checked against the
+sha256 the scan decided on. Reading a file into a Document happens later, where documents are
+processed.
 
 A user may say whose report a file is and which period it covers, overriding what the pipeline
 reads from the file: a sidecar ``raw/<file name>.meta.json`` (or ``raw/<stem>.meta.json``) such as
@@ -47,6 +51,10 @@ INFO_KEYS = {"company": "reporting_entity", "reporting_entity": "reporting_entit
 
 class BadMetadata(ReportError):
     check = "bad_metadata"
+
+
+class ChangedDuringRun(ReportError):
+    check = "changed_during_run"
 
 
 def document_id_for(sha256: str) -> str:
@@ -140,24 +148,71 @@ def read_report_infos(raw_dir: Path) -> tuple[dict[str, ReportInfo], list[Report
     return infos, errors
 
 
+@dataclass(frozen=True)
+class ChangedFile:
+    """A new or changed file in raw/ to process: what the scan read (its sha256 and format) and
+    where to read it again (read_source). Holds no bytes."""
+
+    source_path: str
+    sha256: str
+    format: str
+    info: ReportInfo
+    raw_file: listing.RawFile
+    size: int
+
+    @property
+    def document_id(self) -> str:
+        return document_id_for(self.sha256)
+
+
+def read_source(changed: ChangedFile, max_bytes: int) -> SourceFile:
+    """The bytes of a changed file, as the scan decided on them, ready to process; a ReportError
+    if the file cannot be read now, or ChangedDuringRun if its content is no longer what the scan
+    hashed (the next run loads it)."""
+    source_path = changed.source_path
+    try:
+        with listing.open_report(changed.raw_file) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise _too_large(source_path, size, max_bytes)
+            data = fh.read()
+    except (ReportError, listing.ReportError) as err:
+        err.document_id = changed.document_id
+        raise
+    except OSError as err:
+        raise ReportError(source_path, f"cannot read the file ({err.strerror}); check its permissions",
+                          changed.document_id) from None
+    if sha256_bytes(data) != changed.sha256:
+        raise ChangedDuringRun(source_path, "the file changed while this run read raw/, so it was not loaded "
+                                            "now; the next run loads it (its earlier rows, if any, are kept)",
+                               changed.document_id)
+    return SourceFile(source_path, changed.sha256, data, changed.format, changed.info)
+
+
 @dataclass
 class Scan:
     """What a run will do with each file in raw/, decided before any work fans out."""
 
     files: list[str]
     unchanged: list[str]  # document ids of files already loaded with the same content
-    sources: list[SourceFile]  # new or changed files, to read and process
+    sources: list[ChangedFile]  # new or changed files, to read (read_source) and process
     rejected: list[ReportError]  # files that cannot be loaded, with why
+    complete: bool = True  # False when the scan stopped at the first changed file (stop_when_changed)
 
 
 def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int, *,
-             follow_links: bool = False) -> Scan:
+             follow_links: bool = False, stop_when_changed: bool = False,
+             on_file=None) -> Scan:
     """Read every file in raw_dir and sort it: unchanged (skip), to process, or rejected.
 
     known maps source_path -> (document_id, sha256, info_override JSON) of what the warehouse
     holds. Two files with the same content load once, under the path the warehouse already has
     for that content (else the first in name order); the other is rejected as a duplicate naming it. Links that leave
     raw_dir are rejected unless follow_links (flows/listing.py).
+
+    With stop_when_changed, the scan stops at the first file to process (complete is then False):
+    enough to tell that a run has work to do. on_file(done, total), if given, is called as files
+    are read.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -173,7 +228,9 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_b
     for sha, path in loaded_as.items():
         if path in present:
             seen[sha] = path  # this content stays under the name it was loaded with
-    for raw_file in found.files:
+    for done, raw_file in enumerate(found.files, start=1):
+        if on_file is not None:
+            on_file(done, len(found.files))
         source_path = raw_file.source_path
         try:
             with listing.open_report(raw_file) as fh:
@@ -199,8 +256,13 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_b
             scan.unchanged.append(document_id_for(sha))
             continue
         try:
-            scan.sources.append(source_file(source_path, data, max_bytes, info))
+            file_format = sniff_format(source_path, data)
         except ReportError as err:
             err.document_id = document_id_for(sha)
             scan.rejected.append(err)
+            continue
+        scan.sources.append(ChangedFile(source_path, sha, file_format, info, raw_file, len(data)))
+        if stop_when_changed:
+            scan.complete = False
+            break
     return scan

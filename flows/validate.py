@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaWarning
 
+from flows.ledger import rejection  # noqa: F401 (a rejections row; part of this step's interface)
 from schemas import TABLES
 
 REJECTION_COLUMNS = list(TABLES["rejections"][0].to_schema().columns)
-
-
-def rejection(run_id: str, source_path: str, document_id: str | None, table_name: str, check: str,
-              reason: str, row: dict | None = None) -> dict:
-    """One rejections row; its id is stable for the same source, table, check and row.
-
-    The row's run_id is left out of row_json (the rejection carries its own), so the same bad
-    row gets the same id in every run.
-    """
-    if row is not None:
-        row = {k: v for k, v in row.items() if k != "run_id"}
-    row_json = json.dumps(row, default=str, sort_keys=True, ensure_ascii=False) if row is not None else None
-    key = "\x1f".join([source_path, table_name, check, row_json or ""])
-    return {
-        "rejection_id": hashlib.sha256(key.encode()).hexdigest()[:16],
-        "run_id": run_id,
-        "source_path": source_path,
-        "document_id": document_id,
-        "table_name": table_name,
-        "check": check,
-        "reason": reason,
-        "char_start": (row or {}).get("char_start"),
-        "char_end": (row or {}).get("char_end"),
-        "row_json": row_json,
-    }
 
 
 def _row_dict(row: pd.Series) -> dict:

@@ -129,6 +129,16 @@ def test_bench_prints_throughput_memory_and_the_quantulum3_ratio(tmp_path, shipp
     assert "x the throughput of quantulum3" in result.stdout
     assert "Traceback" not in result.stderr and "Warning" not in result.stderr
 
+def test_bench_json_gives_the_same_row_as_data(tmp_path, shipped_text):
+    sample = tmp_path / "sample.txt"
+    sample.write_text(shipped_text[27000:31000], encoding="utf-8")
+    result = esg("bench", "--file", str(sample), "--runs", "2", "--quantulum-runs", "0", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)["extraction"]  # the one JSON object is all of stdout
+    assert (row["name"], row["runs"], len(row["seconds"]), row["chars"]) == ("esg-pipeline", 2, 2, 4000)
+    assert row["figures"] > 0 and row["megabytes_per_second"] == pytest.approx(row["bytes"] / row["median_seconds"] / 1e6)
+
+
 def test_prune_removes_what_left_raw_and_says_so(tmp_path, prefect_api_url):
     from tests.conftest import esg_env, finish, start_esg, write_small_reports
 

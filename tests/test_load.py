@@ -45,14 +45,14 @@ def test_failed_load_rolls_back_to_before_the_document(warehouse, monkeypatch):
     con = load.connect(warehouse)
     load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
     before = con.execute("SELECT * FROM figures").fetchall()
-    original = load._insert
+    original = load._append
 
-    def crash_on_figures(con_, table, df, *stamp):
+    def crash_on_figures(con_, table, rows):
         if table == "figures":
             raise RuntimeError("disk on fire")
-        original(con_, table, df, *stamp)
+        original(con_, table, rows)
 
-    monkeypatch.setattr(load, "_insert", crash_on_figures)
+    monkeypatch.setattr(load, "_append", crash_on_figures)
     with pytest.raises(RuntimeError):
         load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 999 meals.\n", "run-2"), "run-2")
     assert con.execute("SELECT * FROM figures").fetchall() == before
@@ -238,7 +238,7 @@ def test_a_run_killed_mid_load_leaves_whole_documents_and_the_next_run_completes
 
     names = write_small_reports(raw_dir, 40)  # two batches: the second runs while the first loads
     expected = _expected_counts(raw_dir, names)
-    victim = names[30]
+    victim = names[30]  # in the second batch (25 documents each), committed whole or not at all
     run = start_esg("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), cwd=tmp_path,
                     env=esg_env(prefect_api_url, ESG_TEST_STALL_BEFORE_COMMIT=victim))
     try:
@@ -249,8 +249,8 @@ def test_a_run_killed_mid_load_leaves_whole_documents_and_the_next_run_completes
     assert run.returncode == -signal.SIGKILL
 
     loaded, lineage, runs = _loaded_counts(warehouse)
-    assert sorted(loaded) == names[:30]  # every document before the victim; not the victim
-    assert loaded == {name: expected[name] for name in names[:30]}  # each one whole
+    assert sorted(loaded) == names[:25]  # the whole first batch; nothing of the victim's batch
+    assert loaded == {name: expected[name] for name in names[:25]}  # each one whole
     assert set(lineage.values()) == {0}, lineage
     assert [status for _, status, _ in runs] == ["running"]  # killed: nobody could say otherwise
 
@@ -258,7 +258,7 @@ def test_a_run_killed_mid_load_leaves_whole_documents_and_the_next_run_completes
                       env=esg_env(prefect_api_url))
     code, out, err = finish(again)
     assert code == 0, err
-    assert "10 loaded, 30 unchanged, 0 rejected" in out
+    assert "15 loaded, 25 unchanged, 0 rejected" in out
     loaded, lineage, runs = _loaded_counts(warehouse)
     assert loaded == expected and set(lineage.values()) == {0}
     assert [(status, message) for _, status, message in runs] == [
@@ -338,15 +338,15 @@ def test_a_failure_that_ends_the_transaction_itself_is_the_error_raised(warehous
     "No space left on device" with "cannot rollback - no transaction is active"."""
     con = load.connect(warehouse)
     load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
-    original = load._insert
+    original = load._append
 
-    def disk_full_on_figures(con_, table, df, *stamp):
+    def disk_full_on_figures(con_, table, rows):
         if table == "figures":
             con_.execute("ROLLBACK")  # as DuckDB does when a write fails
             raise duckdb.IOException('IO Error: Could not write file "esg.duckdb.wal": No space left on device')
-        original(con_, table, df, *stamp)
+        original(con_, table, rows)
 
-    monkeypatch.setattr(load, "_insert", disk_full_on_figures)
+    monkeypatch.setattr(load, "_append", disk_full_on_figures)
     with pytest.raises(duckdb.IOException, match="No space left on device"):
         load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 999 meals.\n", "run-2"), "run-2")
     assert con.execute("SELECT surface FROM figures").fetchall() == [("300",)]

@@ -181,8 +181,11 @@ def test_cached_processing_is_restamped_with_the_run_that_loads_it(raw_dir, ware
     threads = ingest_reports.with_options(task_runner=make_task_runner("threads", workers=2))
     first = threads(raw_dir=raw_dir, warehouse=warehouse, batch_size=2)
     assert (first["loaded"], first["from_cache"]) == (3, 0)
-    before = {p.name for p in (warehouse.parent / "cache").iterdir()}
+    from flows.version import CODE_VERSION
+
+    before = {p.name for p in (warehouse.parent / "cache").rglob("*.batch")}
     assert len(before) == 2  # one cached result per batch
+    assert {p.parent.name for p in (warehouse.parent / "cache").rglob("*.batch")} == {CODE_VERSION}
 
     warehouse.unlink()  # a lost warehouse: rebuilt from raw/, processing reused from the cache
     second = threads(raw_dir=raw_dir, warehouse=warehouse, batch_size=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.read import BinaryReport, EmptyReport, NotUTF8, TooLarge, UnsupportedFormat, scan_raw, source_file
+from flows.read import BinaryReport, EmptyReport, NotUTF8, TooLarge, UnsupportedFormat, read_source, scan_raw, source_file
 from flows.readers import decode_text
 
 
@@ -172,8 +172,58 @@ def test_follow_links_reads_links_out_of_raw_and_into_folders_but_never_loops(tm
     scan = scan_raw(raw, {}, 10**6, follow_links=True)
     # first in name order loads: dirlink/real.txt, and the real path is the duplicate
     assert [r.source_path for r in scan.sources] == ["a.txt", "dirlink/real.txt", "p.txt"]
-    assert scan.sources[2].data == outside.read_bytes()
+    assert read_source(scan.sources[2], 10**6).data == outside.read_bytes()
     checks = {e.source_path: e.check for e in scan.rejected}
     assert checks["sub/back"] == "link_loop" and checks["dirlink/back"] == "link_loop"
     assert checks["sub/real.txt"] == checks["to real.txt"] == "duplicate_content"
     assert checks["loop.txt"] == "link_loop" and checks["fifo.txt"] == "not_a_file"
+
+
+# --- the scan keeps no bytes; a changed file's bytes are read again when its batch is sent -----
+
+def test_the_scan_keeps_hashes_not_bytes_and_its_files_are_read_again_as_they_were(tmp_path):
+    from flows.read import sha256_bytes
+
+    data = "Sub header: A\nWe gave 300 meals.\n".encode("utf-8")
+    (tmp_path / "a.txt").write_bytes(data)
+    (changed,) = scan_raw(tmp_path, {}, 10**6).sources
+    assert not any(isinstance(v, bytes) for v in vars(changed).values())
+    assert (changed.sha256, changed.format, changed.size) == (sha256_bytes(data), "txt", len(data))
+    source = read_source(changed, 10**6)
+    assert (source.source_path, source.sha256, source.data, source.format) == ("a.txt", changed.sha256, data, "txt")
+
+
+def test_a_file_that_changes_after_the_scan_is_not_loaded_with_the_wrong_hash(tmp_path):
+    from flows.read import ChangedDuringRun
+
+    (tmp_path / "a.txt").write_text("Sub header: A\nWe gave 300 meals.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Sub header: B\nWe gave 40 meals.\n", encoding="utf-8")
+    a, b = scan_raw(tmp_path, {}, 10**6).sources
+    (tmp_path / "a.txt").write_text("Sub header: A\nWe gave 999 meals.\n", encoding="utf-8")
+    (tmp_path / "b.txt").unlink()
+    with pytest.raises(ChangedDuringRun) as changed:
+        read_source(a, 10**6)
+    assert changed.value.check == "changed_during_run" and changed.value.document_id == a.document_id
+    assert "the next run loads it" in changed.value.reason
+    with pytest.raises(Exception) as gone:
+        read_source(b, 10**6)
+    assert gone.value.source_path == "b.txt" and "cannot read the file" in gone.value.reason
+    (tmp_path / "a.txt").write_bytes(b"x" * 2000)
+    with pytest.raises(TooLarge):
+        read_source(a, 1000)
+
+
+def test_a_scan_told_to_stop_at_the_first_change_stops_there(tmp_path):
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(f"Sub header: {name}\nWe gave 300 meals.\n", encoding="utf-8")
+    first = scan_raw(tmp_path, {}, 10**6)
+    known = {r.source_path: (r.document_id, r.sha256, None) for r in first.sources}
+    assert first.complete and len(first.sources) == 3
+    (tmp_path / "b.txt").write_text("Sub header: B\nWe gave 301 meals.\n", encoding="utf-8")
+    seen = []
+    stopped = scan_raw(tmp_path, known, 10**6, stop_when_changed=True, on_file=lambda done, total: seen.append(done))
+    assert not stopped.complete and [s.source_path for s in stopped.sources] == ["b.txt"]
+    assert seen == [1, 2]  # c.txt was not read
+    unchanged = scan_raw(tmp_path, {**known, "b.txt": (stopped.sources[0].document_id, stopped.sources[0].sha256, None)},
+                         10**6, stop_when_changed=True)
+    assert unchanged.complete and unchanged.sources == [] and len(unchanged.unchanged) == 3

@@ -1,0 +1,112 @@
+"""The processing cache: processed batches kept by content in cache/ next to the warehouse.
+
+A batch's key is its files (path, content sha256, what a sidecar or the manifest says) and the
+version of the processing code (flows/version.py), never the run. Entries are the blobs workers
+send back (flows/rows.py: Arrow tables, zstd-compressed), written by the flow, the warehouse's
+single writer, whatever runs the processing (a local pool or a remote Dask cluster), in
+``cache/<code version>/<key>.batch``.
+
+It is only a speed-up: it pays off when a run died after processing (the re-run loads what was
+processed) or a warehouse is rebuilt from raw/. Rows are stamped with the run that loads them,
+loads are idempotent without it, and deleting cache/ is always safe. So it is kept small: after a
+run, entries of other code versions (they can never be used again) and entries unused for
+``EXPIRES_AFTER`` go (``prune``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+EXPIRES_AFTER = 7 * 24 * 3600.0  # seconds an entry is kept unused
+SUFFIX = ".batch"
+
+
+def batch_key(code_version: str, files: Iterable) -> str:
+    """The cache key of a batch of files (each with source_path, sha256 and info), for this code."""
+    digest = hashlib.sha256(code_version.encode())
+    for f in files:
+        digest.update(f"\0{f.source_path}\0{f.sha256}\0{f.info.given_json()}".encode())
+    return digest.hexdigest()
+
+
+class BatchCache:
+    """Blobs of processed batches by key, for one version of the processing code."""
+
+    def __init__(self, folder: Path, code_version: str):
+        self.folder = Path(folder)
+        self.code_version = code_version
+        self.here = self.folder / code_version
+
+    def _path(self, key: str) -> Path:
+        return self.here / (key + SUFFIX)
+
+    def get(self, key: str) -> bytes | None:
+        """The blob kept for key, or None (marked used, so it does not expire)."""
+        path = self._path(key)
+        try:
+            blob = path.read_bytes()
+            os.utime(path)
+        except OSError:
+            return None
+        return blob
+
+    def put(self, key: str, blob: bytes) -> None:
+        """Keep blob for key. A cache that cannot be written (a full disk, no permission) is
+        passed over: it is only a speed-up, and the warehouse reports a full disk itself."""
+        path = self._path(key)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            self.here.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(blob)
+            os.replace(temporary, path)  # whole or absent, even if the run dies meanwhile
+        except OSError:
+            try:
+                temporary.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def discard(self, key: str) -> None:
+        """Forget an entry that cannot be read (another blob format, a damaged file)."""
+        self._path(key).unlink(missing_ok=True)
+
+    def prune(self, now: float | None = None) -> tuple[int, int]:
+        """Remove what cannot or should no longer be used: other code versions' entries, anything
+        else in the folder (e.g. results of an older esg-pipeline), temporary files of runs that
+        died, and entries unused for EXPIRES_AFTER. Returns (files, bytes) removed."""
+        now = time.time() if now is None else now
+        removed = [0, 0]
+
+        def drop(path: Path) -> None:
+            try:
+                files = [path] if not path.is_dir() else [p for p in path.rglob("*") if p.is_file()]
+                size = sum(p.stat().st_size for p in files)
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            except OSError:
+                return
+            removed[0] += len(files)
+            removed[1] += size
+
+        if not self.folder.is_dir():
+            return (0, 0)
+        for path in self.folder.iterdir():
+            if path.name != self.code_version:
+                drop(path)
+        if self.here.is_dir():
+            for path in self.here.iterdir():
+                try:
+                    stale = now - path.stat().st_mtime > (EXPIRES_AFTER if path.suffix == SUFFIX else 3600)
+                except OSError:
+                    continue
+                if stale or not (path.suffix == SUFFIX or path.name.startswith(".")):
+                    drop(path)
+        return removed[0], removed[1]
+
+    def size(self) -> tuple[int, int]:
+        """(entries, bytes) kept for this code version."""
+        entries = list(self.here.glob("*" + SUFFIX)) if self.here.is_dir() else []
+        return len(entries), sum(p.stat().st_size for p in entries)
