@@ -23,7 +23,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
-from prefect.utilities.annotations import opaque
 
 from flows import load
 from flows.batch_cache import BatchCache, batch_key
@@ -48,10 +47,23 @@ def scan_raw_task(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], 
     return scan_raw(raw_dir, known, max_bytes, follow_links=follow_links, on_file=on_file)
 
 
+class Parcel:
+    """A batch's files as one task parameter that neither Prefect (looking for futures to wait
+    for) nor Dask (looking for its own tasks) walks into: plain lists, tuples, dataclasses and
+    Prefect's opaque() annotation (a namedtuple, which Dask turns into a bare tuple) they would."""
+
+    __slots__ = ("sources",)
+
+    def __init__(self, sources: list[SourceFile]):
+        self.sources = sources
+
+
 @task(name="process-batch", retries=0, cache_policy=NO_CACHE)
-def process_batch(sources: list[SourceFile], run_id: str) -> bytes:
+def process_batch(sources: Parcel | list[SourceFile], run_id: str) -> bytes:
     """Read, parse, extract and validate a batch of documents (no retries: a bad file stays bad);
     the rows come back as one compressed blob (flows/rows.py: encode_batch)."""
+    if isinstance(sources, Parcel):
+        sources = sources.sources
     seconds: dict[str, float] = {}
     batch = process_files(sources, run_id, seconds)
     batch.seconds, batch.worker = seconds, f"{socket.gethostname()}:{os.getpid()}"
@@ -121,8 +133,7 @@ def _processed(changed: list[ChangedFile], run_id: str, batch_size: int, cache: 
         elif single:
             item.blob = process_batch(sources, run_id)
         else:
-            # opaque: Prefect would otherwise walk every file of the batch looking for futures
-            item.future = process_batch.submit(opaque(sources), run_id)
+            item.future = process_batch.submit(Parcel(sources), run_id)
         return item
 
     def top_up() -> None:

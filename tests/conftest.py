@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import flows  # noqa: F401  (its quiet Prefect defaults, telemetry off, before Prefect loads)
+
 # Property-based tests (tests/test_fuzz.py): a few examples by default, many with
 # HYPOTHESIS_PROFILE=long. No deadline: tests never assert wall-clock time.
 from hypothesis import HealthCheck, settings
