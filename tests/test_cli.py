@@ -282,7 +282,7 @@ def test_ctrl_c_stops_a_query_with_one_line_and_exit_130(project):
                             cwd=project, env={k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal
-    _wait_until_it_holds(project / "warehouse" / "esg.duckdb")
+    _wait_until_it_holds(project / "warehouse" / "esg.duckdb", proc.pid)
     time.sleep(0.5)  # into the query itself
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
@@ -290,20 +290,26 @@ def test_ctrl_c_stops_a_query_with_one_line_and_exit_130(project):
     assert err == "esg query: interrupted (Ctrl-C); the query was stopped; nothing was changed\n"
 
 
-def _wait_until_it_holds(warehouse: Path, timeout: float = 180) -> None:
-    """Return once another process holds warehouse (a writer cannot open it)."""
+def _wait_until_it_holds(warehouse: Path, pid: int, timeout: float = 180) -> None:
+    """Return once process pid has warehouse open (read from /proc, so the test never takes the
+    file's lock itself: a probe that opened it could make pid find it busy and give up)."""
     import time
 
-    import duckdb
-
+    target = os.path.realpath(warehouse)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            duckdb.connect(str(warehouse)).close()
-        except duckdb.IOException:
-            return
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            fds = []
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    return
+            except OSError:
+                continue
         time.sleep(0.1)
-    raise AssertionError(f"nothing took {warehouse} within {timeout} s")
+    raise AssertionError(f"PID {pid} did not open {warehouse} within {timeout} s")
 
 
 def test_a_run_blocked_by_a_long_query_names_it(tmp_path, project, prefect_api_url):
@@ -313,7 +319,7 @@ def test_a_run_blocked_by_a_long_query_names_it(tmp_path, project, prefect_api_u
     shutil.copytree(project / "warehouse", tmp_path / "warehouse", ignore=shutil.ignore_patterns("exports"))
     query = start_esg("query", "select count(*) from range(10000000000000)", cwd=tmp_path, env=esg_env())
     try:
-        _wait_until_it_holds(tmp_path / "warehouse" / "esg.duckdb")
+        _wait_until_it_holds(tmp_path / "warehouse" / "esg.duckdb", query.pid)
         code, out, err = finish(start_esg("run", cwd=tmp_path, env=esg_env(prefect_api_url)))
     finally:
         query.kill()

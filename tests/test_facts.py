@@ -177,7 +177,7 @@ def test_a_later_report_restating_a_value_is_linked_and_flagged(tmp_path):
 
     from flows import load
     from flows.process import process_sources
-    from flows.read import scan_raw
+    from flows.read import read_source, scan_raw
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -187,7 +187,7 @@ def test_a_later_report_restating_a_value_is_linked_and_flagged(tmp_path):
     for name, period in (("acme_2023", "2023"), ("acme_2024", "2024")):
         (raw / f"{name}.meta.json").write_text(json.dumps({"company": "Acme plc", "period": period}), encoding="utf-8")
     con = load.connect(tmp_path / "esg.duckdb")
-    for doc in process_sources(scan_raw(raw, {}, 10**6).sources, "run-1"):
+    for doc in process_sources([read_source(c, 10**6) for c in scan_raw(raw, {}, 10**6).sources], "run-1"):
         load.load_document(con, doc, "run-1")
     assert load.refresh_restatements(con, "run-1") == 1
     keys = con.execute("SELECT d.source_path, f.fact_key FROM facts f JOIN documents d USING (document_id) "
@@ -235,7 +235,7 @@ def test_pruning_the_earlier_report_removes_its_restatement(tmp_path):
 
     from flows import load
     from flows.process import process_sources
-    from flows.read import scan_raw
+    from flows.read import read_source, scan_raw
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -243,7 +243,7 @@ def test_pruning_the_earlier_report_removes_its_restatement(tmp_path):
         (raw / f"{name}.txt").write_text(f"Climate\n\nIn 2022 our Scope 1 emissions were {value} tCO2e.\n", encoding="utf-8")
         (raw / f"{name}.meta.json").write_text(json.dumps({"company": "Acme plc", "period": period}), encoding="utf-8")
     con = load.connect(tmp_path / "esg.duckdb")
-    for doc in process_sources(scan_raw(raw, {}, 10**6).sources, "run-1"):
+    for doc in process_sources([read_source(c, 10**6) for c in scan_raw(raw, {}, 10**6).sources], "run-1"):
         load.load_document(con, doc, "run-1")
     assert load.refresh_restatements(con, "run-1") == 1
     load.prune(con, {"b.txt"})
