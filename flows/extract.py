@@ -227,7 +227,9 @@ _NOT_COUNTED = frozenset("""
     percent per cent million billion thousand trillion mn bn hundred lakh crore
     """.split()) | {m.lower() for m in _MONTHS.split("|")}
 _IDIOM_AFTER = re.compile(r"(?i:[ \t]+(?:of|such|another|by one|or two|or more|and only|at a time|day|point|hand|way|time|another)\b|-(?!year|month|week|day|hour|minute))")
-_ENTITY = re.compile(r"\b([A-Z][\w.&’'-]*(?:[ \t]+(?:(?:of|and|for|de|&)[ \t]+)?[A-Z0-9][\w.&’'-]*)*)")
+# A capital that starts a word (the lookbehind after it is the \b before it): opening with the
+# capital lets the engine skip to the next one in C instead of trying every position.
+_ENTITY = re.compile(r"([A-Z](?<!\w[A-Z])[\w.&’'-]*(?:[ \t]+(?:(?:of|and|for|de|&)[ \t]+)?[A-Z0-9][\w.&’'-]*)*)")
 _NOT_ENTITY = frozenset("""
     In The This That These Those As By Through Furthermore Additionally Moreover Also Its Their Our
     We It They With For On At From Since During According Another One Lastly Finally Overall
@@ -315,6 +317,17 @@ class Figure:
     is_target: bool = False  # a target or goal ("50% by 2030"), not an achievement
 
 
+_new_figure = object.__new__
+
+
+def _figure(**fields) -> Figure:
+    """Figure(**fields), every field given: the frozen dataclass's __init__ sets each field with
+    object.__setattr__, which costs more than all of them at once."""
+    fig = _new_figure(Figure)
+    fig.__dict__.update(fields)
+    return fig
+
+
 # --------------------------------------------------------------------------------------------
 # Per-text context, computed lazily and once
 
@@ -373,6 +386,11 @@ class _Row:
         return self._units
 
 
+# Characters that match an ASCII letter when case is ignored but do not lower-case to one
+# ("ſ" matches "s"; "İ" lower-cases to two characters): where they appear, literal words cannot
+# be found with str.find on the lower-cased text.
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
+
 # A capitalized word after a lower-case word or a comma: "... of Compliance", "(Alibaba"
 _MID_SENTENCE_CAPITAL = re.compile(r" (?<=[a-z,;:(] )([A-Z][^\W_]*)")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
@@ -420,6 +438,7 @@ class _Context:
         self._keyword_chunks: dict[int, tuple[list[int], list[str]]] = {}
         self._keyword_sets: dict[tuple[int, int], set[str]] = {}
         self._metric_keywords: dict[str | None, set[str]] = {}
+        self._triggers: dict[tuple[str, ...], list[int] | None] = {}
 
     def in_url(self, pos: int) -> bool:
         if self._urls is None:
@@ -623,6 +642,27 @@ class _Context:
                 text[i:i + 65536].lower() for i in range(0, len(text), 65536))
             self._lowered = lowered if len(lowered) == len(text) else ""
         return self._lowered or None
+
+    def may_hold(self, words: tuple[str, ...], start: int, end: int) -> bool:
+        """False when text[start:end] holds none of words (lower-case literals), ignoring case;
+        True when it may.
+
+        A pattern that cannot match without one of its literal words need not be tried where none
+        is: each word is found once per text (str.find on the lower-cased text, in C), then a
+        range is a bisect. Texts where ignoring case reaches beyond lower-casing ("ſ" matches "s",
+        "ı" matches "i") always answer True, so the pattern is tried as before.
+        """
+        if words not in self._triggers:
+            lowered = self.lowered()
+            if lowered is None or (not self.text.isascii() and any(c in self.text for c in _FOLDS_TO_ASCII)):
+                self._triggers[words] = None
+            else:
+                self._triggers[words] = sorted(i for w in words for i in _find_all(lowered, w))
+        positions = self._triggers[words]
+        if positions is None:
+            return True
+        i = bisect.bisect_left(positions, start)
+        return i < len(positions) and positions[i] < end
 
     def keywords(self, start: int, end: int) -> set[str]:
         """The topic keywords text[start:end] holds, lower-cased.
@@ -1116,6 +1156,9 @@ _COMPARISON = re.compile(r"(?i:compared (?:with|to)|versus|\bvs\b|against|up fro
 _TARGET_WORDS = re.compile(r"(?i:\b(?:targets?(?:ing|ed)?|goals?|aim(?:s|ed|ing)?[ \t]+(?:to|for)|ambitions?|commit(?:s|ted|ment)?[ \t]+to|"
                            r"pledge[sd]?|plan(?:s|ned)?[ \t]+to|intend(?:s|ed)?[ \t]+to|strive|seek(?:s|ing)?[ \t]+to|"
                            r"will|shall|by[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?20\d\d)\b)")
+# every _TARGET_WORDS match holds one of these (lower-cased)
+_TARGET_LITERALS = ("target", "goal", "aim", "ambition", "commit", "pledge", "plan", "intend", "strive", "seek",
+                    "will", "shall", "by")
 _ACHIEVED_WORDS = re.compile(r"(?i:\b(?:achieved|reached|met|exceeded|was|were|had|have|has|fell|rose|decreased|increased|"
                              r"reduced|dropped|grew|delivered|completed|recorded|reported|so far|to date|already)\b)")
 
@@ -1184,10 +1227,14 @@ def _clause(text: str, s_start: int, s_end: int, fig_start: int, fig_end: int) -
     return start, end
 
 
-def _is_target(text: str, s_start: int, fig_start: int, how: str | None) -> bool:
+def _is_target(ctx: _Context, s_start: int, fig_start: int, how: str | None) -> bool:
     """A target or goal: its year is a "by 2030", or target words govern it in its clause
     ("We aim to cut ... 42%", "Our target is ... 50%") with no word of an achievement between."""
-    before = text[max(s_start, fig_start - 120):fig_start]
+    text = ctx.text
+    lo = max(s_start, fig_start - 120)
+    if how != "by" and not ctx.may_hold(_TARGET_LITERALS, lo, fig_start):
+        return False  # no target word before it: nothing to govern it
+    before = text[lo:fig_start]
     cut = [m.end() for m in _CLAUSE_EDGE.finditer(before)]
     before = before[cut[-1]:] if cut else before
     word = None
@@ -1246,7 +1293,7 @@ _METRIC_STOP = re.compile(
 )
 _METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+|total[ \t]+)?)?", re.I)
 # the characters _METRIC_TAIL can match: blanks and letters, ASCII or equal to one ignoring case
-_TAIL_CHARACTERS = string.ascii_letters + " \t\u0130\u0131\u017f\u212a"
+_TAIL_CHARACTERS = string.ascii_letters + " \t" + _FOLDS_TO_ASCII
 # The words that end a metric phrase before a figure, one per word: "a total of" is "a" and
 # "total of", "of about" is "of" and "about", so each tail reads one way only (with both, a
 # repeated phrase was tried every way: exponential time).
@@ -1299,9 +1346,11 @@ _ID_WORD_BEFORE = re.compile(r"(?i:\b(?:scopes?|categor(?:y|ies)|cat\.?|phase|ti
 
 
 _CLAUSE_BREAK = re.compile(r"[;:(]|[.!?](?=\s)")
-_GHG_CONTEXT = re.compile(r"(?i:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate)")
+# (each opens with a lookahead on the letters a match can start with, under the same flags: a
+# position that cannot start one fails one class test instead of every alternative)
+_GHG_CONTEXT = re.compile(r"(?i:(?=[ecgndomc])(?:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate))")
 _LEVEL_INTRO = re.compile(r"(?i:\b(?:from|to|at)[ \t]*$)")  # "fell from 51 Mt ... to 50 Mt": levels, not reductions
-_REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest)")
+_REDUCTION = re.compile(r"(?i:(?=[radlocfs])(?:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest))")
 
 
 _KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items() for w, weight in words}
@@ -1316,6 +1365,9 @@ _KEYWORD_CHUNK = 512  # keywords are looked for in the chunks of this many chara
 def _keywords_in(lowered: str) -> set[str]:
     """The topic keywords a lower-cased string holds (those starting at each place: _KEYWORD_AT)."""
     return {w for m in _KEYWORD_AT.finditer(lowered) for w in _KEYWORDS_STARTING[m.group(1)]}
+
+
+_BOOST = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}  # kind -> topic
 
 
 def topic_of(metric: str | None, window: str, sentence: str, kind: str) -> str:
@@ -1338,7 +1390,7 @@ def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, befor
         scores[topic] = scores.get(topic, 0) + weight * (3 * (w in in_near) + 1.5 * (w in in_close) + (w in in_far))
     if "emissions_reduction" in scores and not _GHG_CONTEXT.search(sentence):
         del scores["emissions_reduction"]  # "water use fell 4%" is about water, not emissions
-    boost = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}.get(kind)
+    boost = _BOOST.get(kind)
     if boost:
         scores[boost] = scores.get(boost, 0) + 6
     if kind == "ghg":
@@ -1379,7 +1431,7 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         topic = _topic((set(), set(), ctx.keywords(p_start, s_start)), None, "", "",
                        text[p_start:s_start], kind)
     year, how = _year(ctx, s_start, s_end, start, end)
-    return Figure(
+    return _figure(
         char_start=start,
         char_end=end,
         surface=text[start:end],
@@ -1395,5 +1447,5 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         metric=metric,
         pillar=_PILLAR[topic],
         topic=topic,
-        is_target=_is_target(text, s_start, start, how),
+        is_target=_is_target(ctx, s_start, start, how),
     )
