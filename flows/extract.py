@@ -439,6 +439,7 @@ class _Context:
         self._keyword_sets: dict[tuple[int, int], set[str]] = {}
         self._metric_keywords: dict[str | None, set[str]] = {}
         self._triggers: dict[tuple[str, ...], list[int] | None] = {}
+        self._year_owners: dict[int, int | None] = {}
 
     def in_url(self, pos: int) -> bool:
         if self._urls is None:
@@ -507,6 +508,16 @@ class _Context:
                     found.append((start, year, rank))
             self._years = _StatedYears.of(found)
         return self._years
+
+    def year_owner(self, at: int) -> int | None:
+        """Where the number that owns the year at `at` starts ("... 1.19 in 2022"), if one does;
+        once per year (a sentence's figures all ask about its years)."""
+        if at not in self._year_owners:
+            before = self.text[max(0, at - 40):at]
+            m = _OWNED_YEAR.search(before)
+            # "10%, and 30% respectively in 2030": the year is both figures'
+            self._year_owners[at] = None if m is None or "respectively" in before[-30:] else at - len(before) + m.start()
+        return self._year_owners[at]
 
     def table_cell(self, start: int, end: int) -> tuple[str, str, str | None] | None:
         """For a number that fills a cell of a flattened `|` table: (unit, kind, row label).
@@ -885,6 +896,14 @@ _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
 _SENTENCE_END_BEFORE = re.compile(r"[a-z)\]”\"'’][ \t]*[.!?][ \t]+$")
 _PLUS_DIGIT_AFTER = re.compile(r"\+[ \t]*\d")
 _ONE_IN_BEFORE = re.compile(r"\b\d+[ \t]+in[ \t]+$")
+_SENTENCE_MARKS = frozenset(".!?")
+
+
+def _at_line_start(before: str) -> bool:
+    """_LINE_START_BEFORE.search(before) is not None: only blanks and "|" after the string's start
+    or its last line break."""
+    rest = before.rstrip(" \t|")
+    return not rest or rest[-1] == "\n"
 _LABEL_END_AFTER = re.compile(r"[ \t]*(?:[.;,)\n]|$)")
 _SENTENCE_AFTER = re.compile(r"\.[ \t]+[A-Z]")
 _CAPS_HEADING_AFTER = re.compile(r"[ \t]*[A-Z]{2,}[ \t]+[A-Z]{2,}")
@@ -898,7 +917,8 @@ _UNIT_WORD_AFTER = re.compile(r"(?i:[ \t]+(years?|months?|weeks?|days?|hours?|mi
 _ORDINAL_BEFORE = re.compile(r"(?i:\b(?:the|first|second|third|only|no)[ \t]+)$")
 _PLURAL_AFTER = re.compile(r"\s+(?:[a-z][a-z-]+\s+){0,2}?([a-z][a-z-]+s|[A-Z]{2,}s)\b")
 _PART_OF_TIME_BEFORE = re.compile(r"(?i:\b(?:first|second|latter|other|the)[ \t]*)$")
-_METRIC_BREAK = re.compile(r"[;:()\[\]\n|]|[.,](?!\d)|\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b")
+_METRIC_BREAK = re.compile(r"(?=[;:()\[\]\n|.,iatwohc])(?:[;:()\[\]\n|]|[.,](?!\d)|"
+                           r"\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b)")
 
 
 def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
@@ -974,16 +994,17 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return None  # footnote "(5)" or "[3]"
         if _IN_BRACKETS_BEFORE.search(before) and _IN_BRACKETS_AFTER.match(after):
             return None  # "[P180]"
-        if _MONTH_BEFORE.search(tail) or _MONTH_AFTER.match(after):
+        tail_end = len(tail.rstrip(" \t\n"))  # where trailing blanks start: "$"-anchored matches end there
+        if _MONTH_BEFORE.search(tail, max(0, tail_end - 10)) or _MONTH_AFTER.match(after):
             return None  # the day of a date
-        line_start = _LINE_START_BEFORE.search(tail if len(before) > len(tail) else before)
+        line_start = _at_line_start(tail if len(before) > len(tail) else before)
         if line_start and _LIST_MARKER_AFTER.match(after):
             return None  # a list marker "1." / "2)"
         if line_start and _HEADING_AFTER.match(after):
             return None  # footnote text, a numbered heading or a page footer: "4 GreenGov.SG ..."
-        if _SENTENCE_END_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
+        if tail[tail_end - 1:tail_end] in _SENTENCE_MARKS and _SENTENCE_END_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
             return None  # a footnote number opening a sentence: "... lines . 15 Starbucks does not ..."
-        if _ARTICLE_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
+        if _ARTICLE_BEFORE.search(tail, max(0, tail_end - 5)) and _CAPITAL_AFTER.match(after):
             return None  # "the 2022 Apsara", "our 365 Program"
         cell = ctx.table_cell(start, end) if "|" in tail or after[:8].lstrip(" \t").startswith("|") else None
         if cell is not None:
@@ -998,9 +1019,9 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return _finish(ctx, start, end + times.end(), _number(num), None, "times", "ratio", before, text[end + times.end():end + 80])
         if "." in num and _VALUE_INTRO.search(tail) and _VALUE_OUTRO.match(after):
             return _finish(ctx, start, end, _number(num), None, "number", "number", before, after)  # "from 95.6 in 2022 to 98.7"
-        if _ONE_IN_BEFORE.search(tail):
+        if tail[tail_end - 2:tail_end] == "in" and _ONE_IN_BEFORE.search(tail):
             return None  # "1 in 5 employees": a ratio, not a count
-        label = _LABEL_BEFORE.search(tail)
+        label = _LABEL_BEFORE.search(tail) if tail[tail_end - 1:tail_end] == ":" else None
         if label and _LABEL_END_AFTER.match(after) and not _SENTENCE_AFTER.match(after) \
                 and not _ID_BEFORE.search(tail):
             return _finish(ctx, start, end, _number(num), None, "count", "count", before, after,
@@ -1191,11 +1212,8 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
 
     def owned_by_another(y: tuple) -> bool:
-        before = text[max(0, y[0] - 40):y[0]]
-        m = _OWNED_YEAR.search(before)
-        if m is None or "respectively" in before[-30:]:  # "10%, and 30% respectively in 2030": both
-            return False
-        return not (fig_start <= y[0] - len(before) + m.start() < fig_end)
+        owner = ctx.year_owner(y[0])
+        return owner is not None and not (fig_start <= owner < fig_end)
 
     in_sentence = [y for y in years[lo:hi] if not owned_by_another(y)]
     if in_sentence:
@@ -1345,7 +1363,7 @@ _CONNECTIVES = frozenset("compared versus vs while whereas and or from to than a
 _ID_WORD_BEFORE = re.compile(r"(?i:\b(?:scopes?|categor(?:y|ies)|cat\.?|phase|tier|level)[ \t]*(?:\d+[ \t]*(?:and|&|\+|,|/)[ \t]*)*$)")
 
 
-_CLAUSE_BREAK = re.compile(r"[;:(]|[.!?](?=\s)")
+_CLAUSE_BREAK = re.compile(r"[;:(.!?](?:(?<=[;:(])|(?=\s))")  # ";", ":", "(", or ".!?" before a blank
 # (each opens with a lookahead on the letters a match can start with, under the same flags: a
 # position that cannot start one fails one class test instead of every alternative)
 _GHG_CONTEXT = re.compile(r"(?i:(?=[ecgndomc])(?:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate))")
