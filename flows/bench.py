@@ -13,7 +13,7 @@ import statistics
 import time
 import tracemalloc
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -38,10 +38,20 @@ class BenchResult:
     seconds: list[float]
     peak_bytes: int
     score: Score | None
+    cpu_seconds: list[float] = field(default_factory=list)  # this thread's CPU time of each run
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else self.median
+
+    @property
+    def cpu_megabytes_per_second(self) -> float:
+        """MB/s over the median CPU time: what one core does, whatever else shares the machine."""
+        return self.n_bytes / self.cpu_median / 1e6
 
     @property
     def chars_per_second(self) -> float:
@@ -100,13 +110,14 @@ def _pin_to_one_core() -> str:
 
 def measure(name: str, extract: Callable[[str], list[dict]], text: str, runs: int,
             key: list[dict] | None, warm_up: bool = True) -> BenchResult:
-    """Median wall time of several runs, then one more run under tracemalloc for peak memory."""
+    """Median wall and CPU time of several runs, then one more run under tracemalloc for peak memory."""
     figures = extract(text) if warm_up else []  # warm-up: imports, compiled patterns, caches
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(runs):
         gc.collect()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         extract(text)
+        cpu_seconds.append(time.thread_time() - cpu_start)
         seconds.append(time.perf_counter() - start)
     gc.collect()
     tracemalloc.start()
@@ -114,7 +125,7 @@ def measure(name: str, extract: Callable[[str], list[dict]], text: str, runs: in
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     score = score_figures(figures, key) if key is not None else None
-    return BenchResult(name, len(text), len(text.encode("utf-8")), len(figures), seconds, peak, score)
+    return BenchResult(name, len(text), len(text.encode("utf-8")), len(figures), seconds, peak, score, cpu_seconds)
 
 
 def _ours(text: str) -> list[dict]:
@@ -165,11 +176,12 @@ def run_extraction_bench(file: Path | None = None, runs: int = 7, quantulum_runs
                 warnings.simplefilter("ignore")
                 results.append(measure("quantulum3", _quantulum, text, quantulum_runs, key))
     out("")
-    out(f"  {'extractor':<14}{'runs':>5}{'MB/s':>10}{'chars/s':>13}{'figures':>9}{'figures/s':>11}{'peak MiB':>10}"
+    out(f"  {'extractor':<14}{'runs':>5}{'MB/s':>10}{'chars/s':>13}{'figures':>9}{'figures/s':>11}{'peak MiB':>10}{'CPU MB/s':>10}"
         + ("   answer key: recall  precision" if key else ""))
     for r in results:
         line = (f"  {r.name:<14}{len(r.seconds):>5}{r.megabytes_per_second:>10.3f}{r.chars_per_second:>13,.0f}"
-                f"{r.n_figures:>9}{r.figures_per_second:>11,.0f}{r.peak_bytes / 2**20:>10.2f}")
+                f"{r.n_figures:>9}{r.figures_per_second:>11,.0f}{r.peak_bytes / 2**20:>10.2f}"
+                f"{r.cpu_megabytes_per_second:>10.3f}")
         if r.score:
             line += f"   {r.score.recall:>17.3f}{r.score.precision:>11.3f}"
         out(line)
@@ -178,7 +190,8 @@ def run_extraction_bench(file: Path | None = None, runs: int = 7, quantulum_runs
     if len(results) == 2:
         ratio = results[0].chars_per_second / results[1].chars_per_second
         out(f"\n  esg-pipeline is {ratio:,.0f}x the throughput of quantulum3 on this text "
-            "(median wall time, one core; peak = Python allocations during one run)")
+            "(median wall time, one core; peak = Python allocations during one run; "
+            "CPU MB/s = over the median CPU time of this thread)")
     if file is None:
         results += run_linearity_bench(text, out=out)
         if CORPUS_DIR.is_dir():
@@ -200,14 +213,14 @@ def run_linearity_bench(report: str, sizes_mb: tuple[float, ...] = LINEARITY_MB,
     """MB/s on one paragraph of growing size: flat when every step is linear in the text's length."""
     out("\n  linearity: one paragraph (one line, no blank line) of the report's text repeated, "
         "as the flow runs it (parse, then extract)")
-    out(f"  {'paragraph':>12}{'runs':>6}{'MB/s':>10}{'figures':>10}{'seconds':>10}{'peak MiB':>10}")
+    out(f"  {'paragraph':>12}{'runs':>6}{'MB/s':>10}{'figures':>10}{'seconds':>10}{'peak MiB':>10}{'CPU MB/s':>10}")
     results = []
     for size in sizes_mb:
         text = one_paragraph(report, int(size * 1e6))
         runs = 3 if size <= 0.5 else 1
         r = measure(f"{size:g} MB", _ours, text, runs, None, warm_up=size <= 0.5)
         out(f"  {r.name:>12}{len(r.seconds):>6}{r.megabytes_per_second:>10.2f}{r.n_figures:>10,}"
-            f"{r.median:>10.2f}{r.peak_bytes / 2**20:>10.1f}")
+            f"{r.median:>10.2f}{r.peak_bytes / 2**20:>10.1f}{r.cpu_megabytes_per_second:>10.2f}")
         results.append(r)
     return results
 
@@ -220,7 +233,7 @@ def _whole(text: str) -> list[dict]:
 def run_corpus_bench(corpus_dir: Path, runs: int = 7, out=print) -> list[BenchResult]:
     """MB/s on each real report text of corpus_dir, per paragraph (the flow's path) and whole."""
     out(f"\n  corpus texts in {corpus_dir}: per paragraph (the flow's path) and whole text at once")
-    out(f"  {'text':<40}{'KB':>6}{'figures':>9}{'MB/s':>8}{'whole MB/s':>12}{'peak MiB':>10}")
+    out(f"  {'text':<40}{'KB':>6}{'figures':>9}{'MB/s':>8}{'whole MB/s':>12}{'peak MiB':>10}{'CPU MB/s':>10}{'whole CPU':>11}")
     results = []
     for path in sorted(corpus_dir.glob("*.txt")):
         text = path.read_bytes().decode("utf-8-sig")
@@ -228,7 +241,8 @@ def run_corpus_bench(corpus_dir: Path, runs: int = 7, out=print) -> list[BenchRe
         whole = measure(f"{path.stem} (whole)", _whole, text, runs, None)
         out(f"  {path.stem[:39]:<40}{len(text.encode()) / 1e3:>6.1f}{flow.n_figures:>9}"
             f"{flow.megabytes_per_second:>8.2f}{whole.megabytes_per_second:>12.2f}"
-            f"{max(flow.peak_bytes, whole.peak_bytes) / 2**20:>10.2f}")
+            f"{max(flow.peak_bytes, whole.peak_bytes) / 2**20:>10.2f}"
+            f"{flow.cpu_megabytes_per_second:>10.2f}{whole.cpu_megabytes_per_second:>11.2f}")
         results += [flow, whole]
     return results
 
@@ -239,4 +253,6 @@ def result_record(r: BenchResult) -> dict:
             "chars": r.n_chars, "bytes": r.n_bytes, "figures": r.n_figures,
             "megabytes_per_second": r.megabytes_per_second, "chars_per_second": r.chars_per_second,
             "figures_per_second": r.figures_per_second, "peak_bytes": r.peak_bytes,
+            "cpu_seconds": r.cpu_seconds, "median_cpu_seconds": r.cpu_median,
+            "cpu_megabytes_per_second": r.cpu_megabytes_per_second,
             "recall": r.score.recall if r.score else None, "precision": r.score.precision if r.score else None}

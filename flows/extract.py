@@ -227,7 +227,9 @@ _NOT_COUNTED = frozenset("""
     percent per cent million billion thousand trillion mn bn hundred lakh crore
     """.split()) | {m.lower() for m in _MONTHS.split("|")}
 _IDIOM_AFTER = re.compile(r"(?i:[ \t]+(?:of|such|another|by one|or two|or more|and only|at a time|day|point|hand|way|time|another)\b|-(?!year|month|week|day|hour|minute))")
-_ENTITY = re.compile(r"\b([A-Z][\w.&’'-]*(?:[ \t]+(?:(?:of|and|for|de|&)[ \t]+)?[A-Z0-9][\w.&’'-]*)*)")
+# A capital that starts a word (the lookbehind after it is the \b before it): opening with the
+# capital lets the engine skip to the next one in C instead of trying every position.
+_ENTITY = re.compile(r"([A-Z](?<!\w[A-Z])[\w.&’'-]*(?:[ \t]+(?:(?:of|and|for|de|&)[ \t]+)?[A-Z0-9][\w.&’'-]*)*)")
 _NOT_ENTITY = frozenset("""
     In The This That These Those As By Through Furthermore Additionally Moreover Also Its Their Our
     We It They With For On At From Since During According Another One Lastly Finally Overall
@@ -315,6 +317,17 @@ class Figure:
     is_target: bool = False  # a target or goal ("50% by 2030"), not an achievement
 
 
+_new_figure = object.__new__
+
+
+def _figure(**fields) -> Figure:
+    """Figure(**fields), every field given: the frozen dataclass's __init__ sets each field with
+    object.__setattr__, which costs more than all of them at once."""
+    fig = _new_figure(Figure)
+    fig.__dict__.update(fields)
+    return fig
+
+
 # --------------------------------------------------------------------------------------------
 # Per-text context, computed lazily and once
 
@@ -373,6 +386,11 @@ class _Row:
         return self._units
 
 
+# Characters that match an ASCII letter when case is ignored but do not lower-case to one
+# ("ſ" matches "s"; "İ" lower-cases to two characters): where they appear, literal words cannot
+# be found with str.find on the lower-cased text.
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
+
 # A capitalized word after a lower-case word or a comma: "... of Compliance", "(Alibaba"
 _MID_SENTENCE_CAPITAL = re.compile(r" (?<=[a-z,;:(] )([A-Z][^\W_]*)")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
@@ -420,6 +438,8 @@ class _Context:
         self._keyword_chunks: dict[int, tuple[list[int], list[str]]] = {}
         self._keyword_sets: dict[tuple[int, int], set[str]] = {}
         self._metric_keywords: dict[str | None, set[str]] = {}
+        self._triggers: dict[tuple[str, ...], list[int] | None] = {}
+        self._year_owners: dict[int, int | None] = {}
 
     def in_url(self, pos: int) -> bool:
         if self._urls is None:
@@ -488,6 +508,16 @@ class _Context:
                     found.append((start, year, rank))
             self._years = _StatedYears.of(found)
         return self._years
+
+    def year_owner(self, at: int) -> int | None:
+        """Where the number that owns the year at `at` starts ("... 1.19 in 2022"), if one does;
+        once per year (a sentence's figures all ask about its years)."""
+        if at not in self._year_owners:
+            before = self.text[max(0, at - 40):at]
+            m = _OWNED_YEAR.search(before)
+            # "10%, and 30% respectively in 2030": the year is both figures'
+            self._year_owners[at] = None if m is None or "respectively" in before[-30:] else at - len(before) + m.start()
+        return self._year_owners[at]
 
     def table_cell(self, start: int, end: int) -> tuple[str, str, str | None] | None:
         """For a number that fills a cell of a flattened `|` table: (unit, kind, row label).
@@ -623,6 +653,27 @@ class _Context:
                 text[i:i + 65536].lower() for i in range(0, len(text), 65536))
             self._lowered = lowered if len(lowered) == len(text) else ""
         return self._lowered or None
+
+    def may_hold(self, words: tuple[str, ...], start: int, end: int) -> bool:
+        """False when text[start:end] holds none of words (lower-case literals), ignoring case;
+        True when it may.
+
+        A pattern that cannot match without one of its literal words need not be tried where none
+        is: each word is found once per text (str.find on the lower-cased text, in C), then a
+        range is a bisect. Texts where ignoring case reaches beyond lower-casing ("ſ" matches "s",
+        "ı" matches "i") always answer True, so the pattern is tried as before.
+        """
+        if words not in self._triggers:
+            lowered = self.lowered()
+            if lowered is None or (not self.text.isascii() and any(c in self.text for c in _FOLDS_TO_ASCII)):
+                self._triggers[words] = None
+            else:
+                self._triggers[words] = sorted(i for w in words for i in _find_all(lowered, w))
+        positions = self._triggers[words]
+        if positions is None:
+            return True
+        i = bisect.bisect_left(positions, start)
+        return i < len(positions) and positions[i] < end
 
     def keywords(self, start: int, end: int) -> set[str]:
         """The topic keywords text[start:end] holds, lower-cased.
@@ -845,6 +896,14 @@ _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z]")
 _SENTENCE_END_BEFORE = re.compile(r"[a-z)\]”\"'’][ \t]*[.!?][ \t]+$")
 _PLUS_DIGIT_AFTER = re.compile(r"\+[ \t]*\d")
 _ONE_IN_BEFORE = re.compile(r"\b\d+[ \t]+in[ \t]+$")
+_SENTENCE_MARKS = frozenset(".!?")
+
+
+def _at_line_start(before: str) -> bool:
+    """_LINE_START_BEFORE.search(before) is not None: only blanks and "|" after the string's start
+    or its last line break."""
+    rest = before.rstrip(" \t|")
+    return not rest or rest[-1] == "\n"
 _LABEL_END_AFTER = re.compile(r"[ \t]*(?:[.;,)\n]|$)")
 _SENTENCE_AFTER = re.compile(r"\.[ \t]+[A-Z]")
 _CAPS_HEADING_AFTER = re.compile(r"[ \t]*[A-Z]{2,}[ \t]+[A-Z]{2,}")
@@ -858,7 +917,8 @@ _UNIT_WORD_AFTER = re.compile(r"(?i:[ \t]+(years?|months?|weeks?|days?|hours?|mi
 _ORDINAL_BEFORE = re.compile(r"(?i:\b(?:the|first|second|third|only|no)[ \t]+)$")
 _PLURAL_AFTER = re.compile(r"\s+(?:[a-z][a-z-]+\s+){0,2}?([a-z][a-z-]+s|[A-Z]{2,}s)\b")
 _PART_OF_TIME_BEFORE = re.compile(r"(?i:\b(?:first|second|latter|other|the)[ \t]*)$")
-_METRIC_BREAK = re.compile(r"[;:()\[\]\n|]|[.,](?!\d)|\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b")
+_METRIC_BREAK = re.compile(r"(?=[;:()\[\]\n|.,iatwohc])(?:[;:()\[\]\n|]|[.,](?!\d)|"
+                           r"\b(?:in|and|that|which|to|the|we|our|its|their|has|have|had|will|can|helped)\b)")
 
 
 def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
@@ -934,16 +994,17 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return None  # footnote "(5)" or "[3]"
         if _IN_BRACKETS_BEFORE.search(before) and _IN_BRACKETS_AFTER.match(after):
             return None  # "[P180]"
-        if _MONTH_BEFORE.search(tail) or _MONTH_AFTER.match(after):
+        tail_end = len(tail.rstrip(" \t\n"))  # where trailing blanks start: "$"-anchored matches end there
+        if _MONTH_BEFORE.search(tail, max(0, tail_end - 10)) or _MONTH_AFTER.match(after):
             return None  # the day of a date
-        line_start = _LINE_START_BEFORE.search(tail if len(before) > len(tail) else before)
+        line_start = _at_line_start(tail if len(before) > len(tail) else before)
         if line_start and _LIST_MARKER_AFTER.match(after):
             return None  # a list marker "1." / "2)"
         if line_start and _HEADING_AFTER.match(after):
             return None  # footnote text, a numbered heading or a page footer: "4 GreenGov.SG ..."
-        if _SENTENCE_END_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
+        if tail[tail_end - 1:tail_end] in _SENTENCE_MARKS and _SENTENCE_END_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
             return None  # a footnote number opening a sentence: "... lines . 15 Starbucks does not ..."
-        if _ARTICLE_BEFORE.search(tail) and _CAPITAL_AFTER.match(after):
+        if _ARTICLE_BEFORE.search(tail, max(0, tail_end - 5)) and _CAPITAL_AFTER.match(after):
             return None  # "the 2022 Apsara", "our 365 Program"
         cell = ctx.table_cell(start, end) if "|" in tail or after[:8].lstrip(" \t").startswith("|") else None
         if cell is not None:
@@ -958,9 +1019,9 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
             return _finish(ctx, start, end + times.end(), _number(num), None, "times", "ratio", before, text[end + times.end():end + 80])
         if "." in num and _VALUE_INTRO.search(tail) and _VALUE_OUTRO.match(after):
             return _finish(ctx, start, end, _number(num), None, "number", "number", before, after)  # "from 95.6 in 2022 to 98.7"
-        if _ONE_IN_BEFORE.search(tail):
+        if tail[tail_end - 2:tail_end] == "in" and _ONE_IN_BEFORE.search(tail):
             return None  # "1 in 5 employees": a ratio, not a count
-        label = _LABEL_BEFORE.search(tail)
+        label = _LABEL_BEFORE.search(tail) if tail[tail_end - 1:tail_end] == ":" else None
         if label and _LABEL_END_AFTER.match(after) and not _SENTENCE_AFTER.match(after) \
                 and not _ID_BEFORE.search(tail):
             return _finish(ctx, start, end, _number(num), None, "count", "count", before, after,
@@ -1116,6 +1177,9 @@ _COMPARISON = re.compile(r"(?i:compared (?:with|to)|versus|\bvs\b|against|up fro
 _TARGET_WORDS = re.compile(r"(?i:\b(?:targets?(?:ing|ed)?|goals?|aim(?:s|ed|ing)?[ \t]+(?:to|for)|ambitions?|commit(?:s|ted|ment)?[ \t]+to|"
                            r"pledge[sd]?|plan(?:s|ned)?[ \t]+to|intend(?:s|ed)?[ \t]+to|strive|seek(?:s|ing)?[ \t]+to|"
                            r"will|shall|by[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?20\d\d)\b)")
+# every _TARGET_WORDS match holds one of these (lower-cased)
+_TARGET_LITERALS = ("target", "goal", "aim", "ambition", "commit", "pledge", "plan", "intend", "strive", "seek",
+                    "will", "shall", "by")
 _ACHIEVED_WORDS = re.compile(r"(?i:\b(?:achieved|reached|met|exceeded|was|were|had|have|has|fell|rose|decreased|increased|"
                              r"reduced|dropped|grew|delivered|completed|recorded|reported|so far|to date|already)\b)")
 
@@ -1148,11 +1212,8 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
 
     def owned_by_another(y: tuple) -> bool:
-        before = text[max(0, y[0] - 40):y[0]]
-        m = _OWNED_YEAR.search(before)
-        if m is None or "respectively" in before[-30:]:  # "10%, and 30% respectively in 2030": both
-            return False
-        return not (fig_start <= y[0] - len(before) + m.start() < fig_end)
+        owner = ctx.year_owner(y[0])
+        return owner is not None and not (fig_start <= owner < fig_end)
 
     in_sentence = [y for y in years[lo:hi] if not owned_by_another(y)]
     if in_sentence:
@@ -1184,10 +1245,14 @@ def _clause(text: str, s_start: int, s_end: int, fig_start: int, fig_end: int) -
     return start, end
 
 
-def _is_target(text: str, s_start: int, fig_start: int, how: str | None) -> bool:
+def _is_target(ctx: _Context, s_start: int, fig_start: int, how: str | None) -> bool:
     """A target or goal: its year is a "by 2030", or target words govern it in its clause
     ("We aim to cut ... 42%", "Our target is ... 50%") with no word of an achievement between."""
-    before = text[max(s_start, fig_start - 120):fig_start]
+    text = ctx.text
+    lo = max(s_start, fig_start - 120)
+    if how != "by" and not ctx.may_hold(_TARGET_LITERALS, lo, fig_start):
+        return False  # no target word before it: nothing to govern it
+    before = text[lo:fig_start]
     cut = [m.end() for m in _CLAUSE_EDGE.finditer(before)]
     before = before[cut[-1]:] if cut else before
     word = None
@@ -1246,7 +1311,7 @@ _METRIC_STOP = re.compile(
 )
 _METRIC_LEAD = re.compile(r"[ \t+]*(?:\n[ \t]*)?(?:of[ \t]+(?:the[ \t]+|its[ \t]+|their[ \t]+|our[ \t]+|total[ \t]+)?)?", re.I)
 # the characters _METRIC_TAIL can match: blanks and letters, ASCII or equal to one ignoring case
-_TAIL_CHARACTERS = string.ascii_letters + " \t\u0130\u0131\u017f\u212a"
+_TAIL_CHARACTERS = string.ascii_letters + " \t" + _FOLDS_TO_ASCII
 # The words that end a metric phrase before a figure, one per word: "a total of" is "a" and
 # "total of", "of about" is "of" and "about", so each tail reads one way only (with both, a
 # repeated phrase was tried every way: exponential time).
@@ -1298,10 +1363,12 @@ _CONNECTIVES = frozenset("compared versus vs while whereas and or from to than a
 _ID_WORD_BEFORE = re.compile(r"(?i:\b(?:scopes?|categor(?:y|ies)|cat\.?|phase|tier|level)[ \t]*(?:\d+[ \t]*(?:and|&|\+|,|/)[ \t]*)*$)")
 
 
-_CLAUSE_BREAK = re.compile(r"[;:(]|[.!?](?=\s)")
-_GHG_CONTEXT = re.compile(r"(?i:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate)")
+_CLAUSE_BREAK = re.compile(r"[;:(.!?](?:(?<=[;:(])|(?=\s))")  # ";", ":", "(", or ".!?" before a blank
+# (each opens with a lookahead on the letters a match can start with, under the same flags: a
+# position that cannot start one fails one class test instead of every alternative)
+_GHG_CONTEXT = re.compile(r"(?i:(?=[ecgndomc])(?:emission|carbon|co2|ghg|greenhouse|net[- ]zero|decarboni|offset|credit|methane|climate))")
 _LEVEL_INTRO = re.compile(r"(?i:\b(?:from|to|at)[ \t]*$)")  # "fell from 51 Mt ... to 50 Mt": levels, not reductions
-_REDUCTION = re.compile(r"(?i:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest)")
+_REDUCTION = re.compile(r"(?i:(?=[radlocfs])(?:reduc|avoid|abat|decarboni|low[- ]carbon|offset|\bcut|lower|decreas|\bfell|declin|captur|sequest))")
 
 
 _KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items() for w, weight in words}
@@ -1316,6 +1383,9 @@ _KEYWORD_CHUNK = 512  # keywords are looked for in the chunks of this many chara
 def _keywords_in(lowered: str) -> set[str]:
     """The topic keywords a lower-cased string holds (those starting at each place: _KEYWORD_AT)."""
     return {w for m in _KEYWORD_AT.finditer(lowered) for w in _KEYWORDS_STARTING[m.group(1)]}
+
+
+_BOOST = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}  # kind -> topic
 
 
 def topic_of(metric: str | None, window: str, sentence: str, kind: str) -> str:
@@ -1338,7 +1408,7 @@ def _topic(found: tuple[set[str], set[str], set[str]], metric: str | None, befor
         scores[topic] = scores.get(topic, 0) + weight * (3 * (w in in_near) + 1.5 * (w in in_close) + (w in in_far))
     if "emissions_reduction" in scores and not _GHG_CONTEXT.search(sentence):
         del scores["emissions_reduction"]  # "water use fell 4%" is about water, not emissions
-    boost = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}.get(kind)
+    boost = _BOOST.get(kind)
     if boost:
         scores[boost] = scores.get(boost, 0) + 6
     if kind == "ghg":
@@ -1379,7 +1449,7 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         topic = _topic((set(), set(), ctx.keywords(p_start, s_start)), None, "", "",
                        text[p_start:s_start], kind)
     year, how = _year(ctx, s_start, s_end, start, end)
-    return Figure(
+    return _figure(
         char_start=start,
         char_end=end,
         surface=text[start:end],
@@ -1395,5 +1465,5 @@ def _finish(ctx: _Context, start: int, end: int, value: float, value_high: float
         metric=metric,
         pillar=_PILLAR[topic],
         topic=topic,
-        is_target=_is_target(text, s_start, start, how),
+        is_target=_is_target(ctx, s_start, start, how),
     )

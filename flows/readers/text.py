@@ -43,6 +43,7 @@ _LIST_ITEM = re.compile(r"[ \t]*(?:[-–•*·▪●◦■□➢✓]|\(?(?:\d{1,
 _NUMBERED = re.compile(r"((?:\d{1,2}\.)*\d{1,2})\.?[ \t]+(?=[A-Z])")
 _SENTENCE_END = re.compile(r"""[.!?:;]["'”’)\]]*$""")
 _HEADING_BAD_END = re.compile(r"""[.,;:!?\-–—/&(]["'”’]?$|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|as|per)$""", re.I)
+_BAD_END_REACH = 6  # a _HEADING_BAD_END match is at most 5 characters long (a word of 4 and a boundary)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NUMERIC_CELL = re.compile(r"[-−–(]?[$€£¥]?\d[\d.,\s]*%?\)?")
 _MD_RULE_CELL = re.compile(r":?-{2,}:?")
@@ -88,6 +89,11 @@ def _pages(text: str) -> list[Page]:
     return pages
 
 
+def _bad_end(s: str) -> bool:
+    """_HEADING_BAD_END.search(s), tried only where a match can start: its last few characters."""
+    return _HEADING_BAD_END.search(s, max(0, len(s) - _BAD_END_REACH)) is not None
+
+
 def _is_heading_line(s: str) -> tuple[bool, int | None, bool]:
     """(reads as a heading, its number depth if numbered, whether it is in capitals)."""
     if not s or len(s) > MAX_HEADING_CHARS or "|" in s or "\t" in s:
@@ -104,7 +110,7 @@ def _is_heading_line(s: str) -> tuple[bool, int | None, bool]:
         depth = number.count(".") + 1
     if not body or not body[0].isupper():
         return False, None, False
-    if _HEADING_BAD_END.search(body) or _LIST_ITEM.match(s) and not numbered:
+    if _bad_end(body) or _LIST_ITEM.match(s) and not numbered:
         return False, None, False
     words = _WORD.findall(body)
     if not words or len(body.split()) > MAX_HEADING_WORDS:
@@ -246,7 +252,7 @@ def _furniture_lines(lines: list[_Line], n_pages: int) -> set[int]:
         if line.blank or len(line.s) > 100 or "|" in line.s or _PARAGRAPH_LABEL.fullmatch(line.s):
             continue
         k = key(line.s)
-        fragment = n_pages <= 1 and (line.s[:1].islower() or _HEADING_BAD_END.search(line.s))
+        fragment = n_pages <= 1 and (line.s[:1].islower() or _bad_end(line.s))
         if counts[k] >= threshold and (sum(ch.isalpha() for ch in k) >= 3 or n_pages > 1) and not fragment \
                 and not line.s.startswith(SECTION_MARKER):
             out.add(i)
@@ -282,6 +288,8 @@ def _aligned_cells(line: _Line) -> list[tuple[int, int]]:
     """Cells of a line laid out by spacing (two or more spaces, or tabs, between cells): their spans."""
     spans, pos = [], line.s_start
     end = line.s_start + len(line.s)
+    if "\t" not in line.s and "  " not in line.s and "\u00a0" not in line.s:
+        return [(pos, end)]  # no gap: one cell (most lines; the scan below would find none)
     text = line.raw[line.s_start - line.start:]
     for m in _GAP.finditer(text[:len(line.s)]):
         spans.append((pos, line.s_start + m.start()))
