@@ -112,6 +112,23 @@ def measure_processing(raw: Path, sample: int = SAMPLE_DOCUMENTS, batch_size: in
     return {"documents": len(sources), "bytes": n_bytes, "seconds": seconds, "bytes_per_second": n_bytes / seconds}
 
 
+def measure_extraction(raw: Path, sample: int = SAMPLE_DOCUMENTS) -> dict:
+    """Single-core throughput of extraction alone, as `esg bench` times it (split into paragraphs,
+    extract each: flows.bench._ours), on the same sample documents as measure_processing."""
+    from flows.bench import _ours
+
+    files = sorted(raw.iterdir())
+    step = max(1, len(files) // sample)
+    texts = [p.read_text(encoding="utf-8") for p in files[::step][:sample]]
+    _ours(texts[0])
+    started = time.perf_counter()
+    for text in texts:
+        _ours(text)
+    seconds = time.perf_counter() - started
+    n_bytes = sum(len(t.encode("utf-8")) for t in texts)
+    return {"documents": len(texts), "bytes": n_bytes, "seconds": seconds, "bytes_per_second": n_bytes / seconds}
+
+
 def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
                     settings: Settings | None = None, say=None, as_json: bool = False) -> int:
     """Generate n documents, run the flow on them, re-run it unchanged; print the figures (or,
@@ -141,6 +158,8 @@ def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
             f"{time.perf_counter() - started:.1f} s (sections and paragraphs shuffled, numbers changed, an id each)")
         one_core = measure_processing(raw, min(n, max(SAMPLE_DOCUMENTS, batch_size)), batch_size)
         ideal = n_bytes / (cores * one_core["bytes_per_second"])
+        extraction = measure_extraction(raw, min(n, max(SAMPLE_DOCUMENTS, batch_size)))
+        ideal_extraction = n_bytes / (cores * extraction["bytes_per_second"])
         wall, first = _timed_run(raw, wh)
         peak_any = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux: KiB
         peak_flow = first["peak_rss_bytes"]
@@ -156,6 +175,9 @@ def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
         say(f"  ideal:            {ideal:6.1f} s = {n_bytes / 1e6:.1f} MB / ({cores} cores x "
             f"{one_core['bytes_per_second'] / 1e6:.2f} MB/s, processing on one core, measured on "
             f"{one_core['documents']} of the documents); end to end is {wall / ideal:.2f}x the ideal")
+        say(f"  by extraction:    {ideal_extraction:6.1f} s = {n_bytes / 1e6:.1f} MB / ({cores} cores x "
+            f"{extraction['bytes_per_second'] / 1e6:.2f} MB/s, parse + extract alone on one core, as `esg bench` "
+            f"times it); end to end is {wall / ideal_extraction:.2f}x that")
         from flows.batch_cache import BatchCache
 
         entries, cache_bytes = BatchCache(wh.parent / "cache", first["code_version"]).size()
@@ -184,6 +206,8 @@ def run_scale_bench(n: int, *, runs: int = 1, warehouse: Path | None = None,
                               "flow_seconds": s, "workers": len(first["workers"]),
                               "peak_rss_bytes": {"largest_process": peak_any, "flow_process": peak_flow}},
                 "ideal": {"seconds": ideal, "ratio": wall / ideal, "one_core": one_core},
+                "ideal_by_extraction": {"seconds": ideal_extraction, "ratio": wall / ideal_extraction,
+                                        "one_core": extraction},
                 "processing_cache": {"entries": entries, "bytes": cache_bytes},
                 "unchanged_rerun": {"seconds": min(w for w, _ in reruns), "runs": [w for w, _ in reruns],
                                     "skipped": last["skipped"], "loaded": last["loaded"],

@@ -155,6 +155,11 @@ _PARENTS = {
 }
 
 
+def _isin(values: pd.Series, keys: set[str]) -> pd.Series:
+    """values.isin(keys), by set lookups (pandas' isin on Arrow strings rebuilds the key list each call)."""
+    return pd.Series([v in keys for v in values.tolist()], index=values.index, dtype=bool)
+
+
 def _drop_orphans(table: str, df: pd.DataFrame, kept: dict[str, set[str]], links: pd.DataFrame | None,
                   run_id: str, source_paths: dict[str, str]) -> tuple[pd.DataFrame, list[dict]]:
     """df without the rows whose parent row was rejected (each kept as a rejection saying which);
@@ -166,14 +171,14 @@ def _drop_orphans(table: str, df: pd.DataFrame, kept: dict[str, set[str]], links
     for column, parent in _PARENTS.get(table, ()):
         if parent not in kept:
             continue
-        lost = df[column].notna() & ~df[column].isin(kept[parent])
+        lost = df[column].notna() & ~_isin(df[column], kept[parent])
         reasons[lost & mask] = f"its {column} was rejected (see the {parent} rejections of this file)"
         mask &= ~lost
     if table in ("facts", "findings") and "figures" in kept and links is not None and not links.empty:
         # links (fact_mentions, finding_figures) are validated after this table: count the ones
         # whose figure passed
         key = "fact_id" if table == "facts" else "finding_id"
-        counts = links[links["figure_id"].isin(kept["figures"])].groupby(key).size()
+        counts = links[_isin(links["figure_id"], kept["figures"])].groupby(key).size()
         lost = ~df[key].isin(counts.index)
         reasons[lost & mask] = "every figure it is about was rejected"
         mask &= ~lost
@@ -203,7 +208,7 @@ def _validated(sources: list[SourceFile], run_id: str, timings: dict[str, float]
     spent = {"parse_extract": 0.0, "validate": 0.0}
     rejections: dict[str, list[dict]] = {s.document_id: [] for s in sources}
     source_paths = {s.document_id: s.source_path for s in sources}
-    rows: dict[str, list[pd.DataFrame]] = {t: [] for t in DATA_TABLES}
+    rows: dict[str, list[dict]] = {t: [] for t in DATA_TABLES}  # the batch's rows, one DataFrame per table later
     for source in sources:
         context = {"run_id": run_id, "source_path": source.source_path, "document_id": source.document_id}
         started = clock()
@@ -224,29 +229,28 @@ def _validated(sources: list[SourceFile], run_id: str, timings: dict[str, float]
             checked = clock()
             spent["parse_extract"] += checked - started
         for table, table_rows in built.items():
-            df = frame(table, table_rows)
             if table in ("paragraphs", "figures"):
                 text_column = "text" if table == "paragraphs" else "surface"
-                df, rejected = check_lineage(doc.text, table, df, text_column, **context)
+                table_rows, rejected = check_lineage(doc.text, table, table_rows, text_column, **context)
                 rejections[source.document_id] += rejected
-            rows[table].append(df)
+            rows[table].extend(table_rows)
         spent["validate"] += clock() - checked
     started = clock()
     kept: dict[str, set[str]] = {}  # table -> the keys of its rows that passed
     valid_tables: dict[str, pd.DataFrame] = {}
     for table in DATA_TABLES:
-        combined = pd.concat(rows[table], ignore_index=True) if rows[table] else frame(table, [])
+        combined = frame(table, rows[table])
         link_table = {"facts": "fact_mentions", "findings": "finding_figures"}.get(table)
-        links = pd.concat(rows[link_table], ignore_index=True) if link_table and rows[link_table] else None
+        links = frame(link_table, rows[link_table]) if link_table and rows[link_table] else None
         combined, orphans = _drop_orphans(table, combined, kept, links, run_id, source_paths)
         valid, rejected = validate_table(table, combined, run_id=run_id, source_paths=source_paths)
         for r in orphans + rejected:
             rejections[r["document_id"]].append(r)
-        kept[table] = set(valid[PRIMARY_KEYS[table]])
+        kept[table] = set(valid[PRIMARY_KEYS[table]].tolist())
         found, links = warning_findings(table, valid, run_id)
         if found:  # warning checks on figures: findings, validated and loaded with the document's own
-            rows["findings"].append(frame("findings", found))
-            rows["finding_figures"].append(frame("finding_figures", links))
+            rows["findings"].extend(found)
+            rows["finding_figures"].extend(links)
         valid_tables[table] = valid
     spent["validate"] += clock() - started
     if timings is not None:

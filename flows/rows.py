@@ -73,9 +73,19 @@ class ProcessedBatch:
         return self.tables[table].num_rows if table in self.tables else 0
 
 
+_COLUMNS: dict[str, list[str]] = {}
+
+
+def columns(table: str) -> list[str]:
+    """A table's columns, in schema order."""
+    if table not in _COLUMNS:
+        _COLUMNS[table] = list(TABLES[table][0].to_schema().columns)
+    return _COLUMNS[table]
+
+
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     """rows as a DataFrame with the table's columns, in schema order."""
-    return pd.DataFrame(rows, columns=list(TABLES[table][0].to_schema().columns))
+    return pd.DataFrame(rows, columns=columns(table))
 
 
 def _arrow_type(dtype) -> pa.DataType:

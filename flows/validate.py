@@ -15,7 +15,7 @@ from schemas import TABLES
 REJECTION_COLUMNS = list(TABLES["rejections"][0].to_schema().columns)
 
 
-def _row_dict(row: pd.Series) -> dict:
+def _row_dict(row: pd.Series | dict) -> dict:
     return {k: (None if (not isinstance(v, str) and pd.isna(v)) else v) for k, v in row.items()}
 
 
@@ -103,18 +103,18 @@ def warning_findings(table_name: str, df: pd.DataFrame, run_id: str) -> tuple[li
     return findings, links
 
 
-def check_lineage(text: str, table_name: str, df: pd.DataFrame, text_column: str, *, run_id: str,
-                  source_path: str, document_id: str) -> tuple[pd.DataFrame, list[dict]]:
-    """Keep rows whose text_column equals text[char_start:char_end]; reject the others."""
-    ok = [
-        0 <= s <= e <= len(text) and text[s:e] == value
-        for s, e, value in zip(df["char_start"], df["char_end"], df[text_column])
-    ]
-    mask = pd.Series(ok, index=df.index, dtype=bool)
-    rejected = [
-        rejection(run_id, source_path, document_id, table_name, "lineage",
-                  f"{text_column} is not the text at [{row.char_start}, {row.char_end}) of {source_path}",
-                  _row_dict(row))
-        for _, row in df[~mask].iterrows()
-    ]
-    return df[mask], rejected
+def check_lineage(text: str, table_name: str, rows: list[dict], text_column: str, *, run_id: str,
+                  source_path: str, document_id: str) -> tuple[list[dict], list[dict]]:
+    """(kept, rejections): keep the rows whose text_column equals text[char_start:char_end];
+    reject the others. Plain rows, before any DataFrame: it runs once per document."""
+    kept, rejected = [], []
+    n = len(text)
+    for row in rows:
+        s, e = row["char_start"], row["char_end"]
+        if 0 <= s <= e <= n and text[s:e] == row[text_column]:
+            kept.append(row)
+        else:
+            rejected.append(rejection(run_id, source_path, document_id, table_name, "lineage",
+                                      f"{text_column} is not the text at [{s}, {e}) of {source_path}",
+                                      _row_dict(row)))
+    return kept, rejected

@@ -33,6 +33,8 @@ def test_bench_scale_runs_the_flow_and_checks_what_it_loaded(tmp_path, prefect_a
                      r"process\(es\); the flow process waited [\d.]+ s .* loaded for [\d.]+ s", out)
     assert re.search(r"ideal: +[\d.]+ s = [\d.]+ MB / \(\d+ cores x [\d.]+ MB/s, processing on one core, measured "
                      r"on 30 of the documents\); end to end is [\d.]+x the ideal", out), out
+    assert re.search(r"by extraction: +[\d.]+ s = [\d.]+ MB / \(\d+ cores x [\d.]+ MB/s, parse \+ extract alone on "
+                     r"one core, as `esg bench` times it\); end to end is [\d.]+x that", out), out
     assert re.search(r"processing cache: 2 batches, [\d.]+ MB", out), out
     assert re.search(r"unchanged re-run: +[\d.]+ s \(30 unchanged, 0 loaded; decided before Prefect started\)", out)
     assert "check: 30/30 documents loaded" in out and re.search(r"lineage: (\d+)/\1 SQL checks hold", out), out
@@ -51,5 +53,8 @@ def test_bench_scale_json_is_one_object_with_the_same_figures(tmp_path, prefect_
     assert first["seconds"] > 0 and first["peak_rss_bytes"]["flow_process"] > 0
     assert ideal["one_core"]["documents"] == 8 and ideal["seconds"] > 0
     assert abs(ideal["ratio"] - first["seconds"] / ideal["seconds"]) < 1e-9
+    by_extraction = report["ideal_by_extraction"]
+    assert by_extraction["one_core"]["documents"] == 8
+    assert abs(by_extraction["ratio"] - first["seconds"] / by_extraction["seconds"]) < 1e-9
     assert report["unchanged_rerun"]["skipped"] == 8 and report["unchanged_rerun"]["before_prefect"]
     assert report["processing_cache"]["entries"] == 1  # one batch of 8

@@ -45,9 +45,9 @@ def test_dataframe_level_check_rejects_only_the_offending_row():
 def test_lineage_check_rejects_rows_whose_text_is_not_at_their_offsets():
     report, df = _figures("Sub header: S\nWe planted 40 trees.\n")
     df.loc[0, "surface"] = "41"
-    kept, rejected = check_lineage(report.text, "figures", df, "surface", run_id="r",
+    kept, rejected = check_lineage(report.text, "figures", df.to_dict("records"), "surface", run_id="r",
                                    source_path="r.txt", document_id=report.document_id)
-    assert kept.empty
+    assert kept == []
     assert rejected[0]["check"] == "lineage" and "r.txt" in rejected[0]["reason"]
 
 
