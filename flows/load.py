@@ -450,19 +450,12 @@ def refresh_restatements(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     documents are the same fact; when their values differ beyond rounding (0.5%), the later report
     (by reporting period, then by when it was first loaded) gets an info finding naming both.
     """
-    rows = con.execute("""
-        SELECT f.fact_key, f.fact_id, f.document_id, f.value_normalized, f.unit_normalized, f.metric, f.year,
-               f.first_figure_id, f.first_char_start, f.first_page_number, d.source_path, d.reporting_period,
-               d.first_seen_run_id, r.started_at
-        FROM facts f JOIN documents d USING (document_id) LEFT JOIN runs r ON r.run_id = d.first_seen_run_id
-        WHERE f.fact_key IN (SELECT fact_key FROM facts WHERE fact_key IS NOT NULL
-                             GROUP BY fact_key HAVING count(DISTINCT document_id) > 1)
-        ORDER BY f.fact_key, f.document_id, f.first_char_start""").fetchall()
-    by_key: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_key.setdefault(row[0], []).append(row)
-    findings, links = [], []
-    for key, facts in by_key.items():
+    findings: list[dict] = []
+    links: list[dict] = []
+    found = 0
+
+    def restated(facts: list[tuple]) -> None:
+        nonlocal found
         facts.sort(key=lambda r: (_period_year(r[11]), str(r[13] or ""), r[10]))
         for earlier, later in zip(facts, facts[1:]):
             if earlier[2] == later[2] or earlier[3] is None or later[3] is None:
@@ -479,18 +472,50 @@ def refresh_restatements(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
             for figure_id in (earlier[7], later[7]):
                 links.append({"finding_figure_id": f"{finding_id}|{figure_id}", "finding_id": finding_id,
                               "figure_id": figure_id, "document_id": later[2], "run_id": run_id})
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM finding_figures WHERE finding_id IN (SELECT finding_id FROM findings WHERE kind = 'restated_value')")
-        con.execute("DELETE FROM findings WHERE kind = 'restated_value'")
+            found += 1
+
+    def flush() -> None:
         if findings:
             _insert(con, "findings", frame("findings", findings))
             _insert(con, "finding_figures", frame("finding_figures", links))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return len(findings)
+            findings.clear()
+            links.clear()
+
+    # Read one fact_key at a time from a cursor of its own, and write findings in chunks, so memory
+    # stays flat however many reports share a key (thousands of reports of one company).
+    reader = con.cursor()
+    try:
+        reader.execute("""
+            SELECT f.fact_key, f.fact_id, f.document_id, f.value_normalized, f.unit_normalized, f.metric, f.year,
+                   f.first_figure_id, f.first_char_start, f.first_page_number, d.source_path, d.reporting_period,
+                   d.first_seen_run_id, r.started_at
+            FROM facts f JOIN documents d USING (document_id) LEFT JOIN runs r ON r.run_id = d.first_seen_run_id
+            WHERE f.fact_key IN (SELECT fact_key FROM facts WHERE fact_key IS NOT NULL
+                                 GROUP BY fact_key HAVING count(DISTINCT document_id) > 1)
+            ORDER BY f.fact_key, f.document_id, f.first_char_start""")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM finding_figures WHERE finding_id IN "
+                        "(SELECT finding_id FROM findings WHERE kind = 'restated_value')")
+            con.execute("DELETE FROM findings WHERE kind = 'restated_value'")
+            key, group = None, []
+            while chunk := reader.fetchmany(10_000):
+                for row in chunk:
+                    if row[0] != key:
+                        restated(group)
+                        key, group = row[0], []
+                    group.append(row)
+                if len(findings) >= 10_000:
+                    flush()
+            restated(group)
+            flush()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        reader.close()
+    return found
 
 
 def prune(con: duckdb.DuckDBPyConnection, present: set[str], *, dry_run: bool = False) -> dict:
