@@ -81,11 +81,22 @@ def use_api(url: str, extra: dict | None = None) -> Iterator[str]:
     at the Prefect API at url; extra: more settings to change meanwhile."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    import prefect.context
+
     saved = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url
     try:
         with temporary_settings(updates={PREFECT_API_URL: url, **(extra or {})}):
-            yield url
+            # Threads Prefect starts itself (the process pool's message forwarder, its events and
+            # log workers) do not inherit this context: they read the process-wide settings,
+            # which would have them start a temporary server of their own (unwatched). So those
+            # settings change too, for as long as this lasts.
+            prior = prefect.context.GLOBAL_SETTINGS_CONTEXT
+            prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.SettingsContext.get()
+            try:
+                yield url
+            finally:
+                prefect.context.GLOBAL_SETTINGS_CONTEXT = prior
     finally:
         if saved is None:
             os.environ.pop("PREFECT_API_URL", None)

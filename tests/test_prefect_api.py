@@ -49,14 +49,17 @@ def _wait_gone(pids: list[int], timeout: float = 30) -> list[int]:
 
 
 def test_a_run_killed_with_sigkill_takes_its_prefect_server_with_it(tmp_path, raw_dir, warehouse):
-    names = write_small_reports(raw_dir, 3)
-    env = esg_env(None, ESG_TEST_STALL_BEFORE_COMMIT=names[1], ESG_RUNTIME_DIR=str(tmp_path / "esg-runtime"))
+    # 60 documents: batches processed by worker processes, whose messages Prefect forwards from a
+    # thread of its own; it must use the run's server, not start another (unwatched) one
+    names = write_small_reports(raw_dir, 60)
+    env = esg_env(None, ESG_TEST_STALL_BEFORE_COMMIT=names[30], ESG_RUNTIME_DIR=str(tmp_path / "esg-runtime"))
     run = start_esg("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), cwd=tmp_path, env=env)
     servers = []
     try:
-        wait_for_stderr(run, f"holding the transaction of {names[1]}")  # mid-run, its server up
+        wait_for_stderr(run, f"holding the transaction of {names[30]}")  # mid-run, its server up
         servers = [p for p in _children(run.pid) if "create_app" in _cmdline(p)]
         assert len(servers) == 1, [(p, _cmdline(p)) for p in _children(run.pid)]
+        assert "flows.prefect_api --parent" in _cmdline(servers[0])  # the watched one
         os.kill(run.pid, signal.SIGKILL)  # the run alone, as `kill -9 PID` does
         run.wait(timeout=30)
         assert _wait_gone(servers) == []
@@ -106,3 +109,29 @@ def test_a_record_of_a_live_run_or_a_recycled_pid_is_left_alone(tmp_path):
     finally:
         server.kill()
         server.wait()
+
+
+def test_threads_prefect_starts_itself_see_the_runs_api():
+    """Prefect's own threads (the process pool's message forwarder, its events worker) do not
+    inherit the caller's context; inside use_api they must still see the run's API, or they
+    start a temporary server of their own that no watchdog stops."""
+    import threading
+
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.prefect_api import use_api
+
+    seen = {}
+
+    def look(key):
+        seen[key] = PREFECT_API_URL.value()
+
+    outside = PREFECT_API_URL.value()
+    with use_api("http://127.0.0.1:9/api"):
+        thread = threading.Thread(target=look, args=("inside",))
+        thread.start()
+        thread.join()
+    thread = threading.Thread(target=look, args=("after",))
+    thread.start()
+    thread.join()
+    assert seen == {"inside": "http://127.0.0.1:9/api", "after": outside}
