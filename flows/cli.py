@@ -431,10 +431,11 @@ def _run_command(args: argparse.Namespace) -> int:
     from flows.listing import RawDirError
     from flows.warehouse import WarehouseError
     from flows.query import QueryError
+    from flows.settings import CodeMismatch
 
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, WarehouseError, ServeError, RawDirError, QueryError, FileNotFoundError) as err:
+    except (UsageError, WarehouseError, ServeError, RawDirError, QueryError, CodeMismatch, FileNotFoundError) as err:
         print(f"esg {args.command}: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as err:

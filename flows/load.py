@@ -511,7 +511,7 @@ def refresh_restatements(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
             flush()
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
     finally:
         reader.close()

@@ -33,7 +33,7 @@ from flows.progress import RunProgress
 from flows.read import BadMetadata, ChangedFile, Scan, read_source, scan_raw
 from flows.readers import SourceFile
 from flows.rows import BadBlob, ProcessedBatch, decode_batch, encode_batch
-from flows.settings import TASK_RUNNERS, Settings, batch_size_for
+from flows.settings import TASK_RUNNERS, CodeMismatch, Settings, batch_size_for
 from flows.version import CODE_VERSION
 
 _DEFAULTS = Settings()
@@ -153,10 +153,23 @@ def _processed(changed: list[ChangedFile], run_id: str, batch_size: int, cache: 
             item.future = None
         top_up()  # keep the workers busy while this batch loads
         if item.blob is not None:
+            item.batch = decode_batch(item.blob)
+            _check_code_version(item.batch)
             if cache and not item.unreadable:
                 cache.put(item.key, item.blob)
-            item.batch, item.blob = decode_batch(item.blob), None
+            item.blob = None
         yield item
+
+
+def _check_code_version(batch: ProcessedBatch) -> None:
+    """Refuse a batch processed by other code than this run's (see CodeMismatch)."""
+    documents = batch.tables.get("documents")
+    versions = set(documents.column("code_version").to_pylist()) if documents is not None else set()
+    for version in versions - {CODE_VERSION}:
+        raise CodeMismatch(
+            f"a worker ({batch.worker or 'unknown'}) processed documents with other code (code version "
+            f"{version}; this run's: {CODE_VERSION}): install the same esg-pipeline version, with the same "
+            "libraries, on every Dask worker; the batches loaded so far stay, the rest load on the next run")
 
 
 @flow(name="ingest_reports", log_prints=False)

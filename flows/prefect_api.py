@@ -67,10 +67,15 @@ class RunAPI:
             extra = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
         try:
             with use_api(self.url, extra):
-                yield self.url
+                try:
+                    yield self.url
+                finally:
+                    if self._server is not None:
+                        # send queued logs and events while the server still listens, and while
+                        # Prefect's threads still see it (else they would start a server of their own)
+                        _drain_prefect_workers()
         finally:
             if self._server is not None:
-                _drain_prefect_workers()  # send queued logs and events while the server still listens
                 self._server.stop()
                 self._server = None
 
@@ -90,7 +95,8 @@ def use_api(url: str, extra: dict | None = None) -> Iterator[str]:
             # Threads Prefect starts itself (the process pool's message forwarder, its events and
             # log workers) do not inherit this context: they read the process-wide settings,
             # which would have them start a temporary server of their own (unwatched). So those
-            # settings change too, for as long as this lasts.
+            # settings change too, for as long as this lasts. Process-wide: calls must nest (one
+            # run per process does; `esg serve` runs each flow run in a process of its own).
             prior = prefect.context.GLOBAL_SETTINGS_CONTEXT
             prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.SettingsContext.get()
             try:

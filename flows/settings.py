@@ -50,6 +50,11 @@ class Settings:
         )
 
 
+class CodeMismatch(Exception):
+    """Rows processed by other code than this run's (a Dask worker with another esg-pipeline
+    or library version): loading them would stamp them with a version they were not made by."""
+
+
 MIN_BATCH, MAX_BATCH = 25, 100
 
 

@@ -10,6 +10,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaWarning
 
 from flows.ledger import rejection  # noqa: F401 (a rejections row; part of this step's interface)
+from flows.rows import columns
 from schemas import TABLES
 
 REJECTION_COLUMNS = list(TABLES["rejections"][0].to_schema().columns)
@@ -111,10 +112,10 @@ def check_lineage(text: str, table_name: str, rows: list[dict], text_column: str
     n = len(text)
     for row in rows:
         s, e = row["char_start"], row["char_end"]
-        if 0 <= s <= e <= n and text[s:e] == row[text_column]:
+        if s is not None and e is not None and 0 <= s <= e <= n and text[s:e] == row[text_column]:
             kept.append(row)
-        else:
+        else:  # the row as the table has it (no working fields of the extractor)
             rejected.append(rejection(run_id, source_path, document_id, table_name, "lineage",
                                       f"{text_column} is not the text at [{s}, {e}) of {source_path}",
-                                      _row_dict(row)))
+                                      _row_dict({c: row.get(c) for c in columns(table_name)})))
     return kept, rejected

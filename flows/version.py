@@ -163,3 +163,4 @@ def code_version(cache: Path | None = None) -> str:
 
 
 CODE_VERSION = code_version()
+

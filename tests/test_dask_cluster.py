@@ -1,12 +1,13 @@
 """`esg run` on a real Dask cluster: a scheduler and two workers started as separate processes,
 each in its own working directory, with no access to raw/ or the warehouse (an audit hook in
-each worker refuses to open anything under the project folder). The tables it loads are the same
-as a local run's."""
+each worker refuses Python's opening or listing of anything under the project folder). The
+tables it loads are the same as a local run's (every table but the `runs` ledger)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +48,14 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Kill what is left of an esg process and its children (after a timeout, say)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _tables(warehouse: Path) -> dict[str, list[tuple]]:
@@ -135,7 +144,10 @@ def test_a_run_on_a_real_dask_cluster_loads_the_same_tables_as_a_local_run(clust
 
     proc = start_esg("run", "--task-runner", "dask", "--dask-address", cluster["address"], cwd=project,
                      env=esg_env(prefect_api_url))
-    code, out, err = finish(proc, timeout=900)
+    try:
+        code, out, err = finish(proc, timeout=900)
+    finally:
+        _stop(proc)
     assert code == 0, out + err
     assert "100 loaded, 0 unchanged, 0 rejected" in out, out
     assert "processed in 2 worker process(es) (dask task runner)" in out, out
@@ -149,7 +161,11 @@ def test_a_run_on_a_real_dask_cluster_loads_the_same_tables_as_a_local_run(clust
     assert con.execute("SELECT count(*) FROM rejections").fetchone()[0] == 0
     con.close()
 
-    code, out, err = finish(start_esg("run", cwd=local, env=esg_env(prefect_api_url)), timeout=900)
+    proc = start_esg("run", cwd=local, env=esg_env(prefect_api_url))
+    try:
+        code, out, err = finish(proc, timeout=900)
+    finally:
+        _stop(proc)
     assert code == 0, out + err
     on_cluster = _tables(project / "warehouse" / "esg.duckdb")
     at_home = _tables(local / "warehouse" / "esg.duckdb")

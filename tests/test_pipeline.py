@@ -248,3 +248,24 @@ def test_a_file_name_that_is_not_utf8_is_rejected_and_every_other_file_loads(raw
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT source_path FROM documents ORDER BY 1").fetchall() == [("a.txt",), ("b.txt",)]
     assert con.execute('SELECT source_path, "check" FROM rejections').fetchall() == [("zz\\xff.txt", "bad_file_name")]
+
+
+def test_a_batch_made_by_other_processing_code_is_refused_with_why():
+    """A Dask worker with another esg-pipeline (or library) version: its rows would be stamped
+    with this run's code version, so the flow refuses them before loading or caching them."""
+    import pyarrow as pa
+
+    from flows.pipeline import _check_code_version
+    from flows.process import process_files
+    from flows.read import source_file
+    from flows.settings import CodeMismatch
+
+    batch = process_files([source_file("a.txt", b"Sub header: S\nWe planted 40 trees in 2023.\n", 10**6)], "run-1")
+    _check_code_version(batch)  # this run's code: fine
+    documents = batch.tables["documents"]
+    column = documents.schema.get_field_index("code_version")
+    batch.tables["documents"] = documents.set_column(column, "code_version", pa.array(["0123456789abcdef"]))
+    batch.worker = "node-7:4242"
+    with pytest.raises(CodeMismatch, match=r"a worker \(node-7:4242\) processed documents with other code "
+                                           r"\(code version 0123456789abcdef; this run's: "):
+        _check_code_version(batch)

@@ -51,6 +51,19 @@ def test_lineage_check_rejects_rows_whose_text_is_not_at_their_offsets():
     assert rejected[0]["check"] == "lineage" and "r.txt" in rejected[0]["reason"]
 
 
+def test_a_lineage_rejection_keeps_the_row_as_the_table_has_it():
+    import json
+
+    from flows.rows import columns
+
+    row = {"char_start": 3, "char_end": 5, "surface": "41", "_before": "working field of the extractor"}
+    kept, rejected = check_lineage("We 40 trees", "figures", [row, {**row, "char_start": None}], "surface",
+                                   run_id="r", source_path="r.txt", document_id="d")
+    assert kept == [] and len(rejected) == 2  # a missing offset is a lineage failure, not a crash
+    kept_columns = set(json.loads(rejected[0]["row_json"]))
+    assert "_before" not in kept_columns and {"char_start", "char_end", "surface"} <= kept_columns <= set(columns("figures"))
+
+
 def test_process_reports_keeps_valid_rows_and_counts_every_row():
     reports = [source_file(f"r{i}.txt", f"Sub header: S{i}\nWe planted {40 + i} trees.\n".encode(), 10**6)
                for i in range(3)]
