@@ -91,6 +91,12 @@ def _check(warehouse: Path) -> tuple[int, int, dict[str, int]]:
         con.close()
 
 
+def _sample(raw: Path, sample: int) -> list[Path]:
+    """sample files evenly spread over raw/ (the same ones for every measurement of a run)."""
+    files = sorted(raw.iterdir())
+    return files[::max(1, len(files) // sample)][:sample]
+
+
 def measure_processing(raw: Path, sample: int = SAMPLE_DOCUMENTS, batch_size: int = 25) -> dict:
     """Single-core throughput of the processing step, as a worker runs it (read, parse, extract,
     validate, encode: process_files and encode_batch, in batches of batch_size), on sample
@@ -99,10 +105,7 @@ def measure_processing(raw: Path, sample: int = SAMPLE_DOCUMENTS, batch_size: in
     from flows.read import source_file
     from flows.rows import encode_batch
 
-    files = sorted(raw.iterdir())
-    step = max(1, len(files) // sample)
-    chosen = files[::step][:sample]
-    sources = [source_file(p.name, p.read_bytes(), 10**9) for p in chosen]
+    sources = [source_file(p.name, p.read_bytes(), 10**9) for p in _sample(raw, sample)]
     encode_batch(process_files(sources[:1], "warm-up"))
     started = time.perf_counter()
     for i in range(0, len(sources), batch_size):
@@ -117,9 +120,7 @@ def measure_extraction(raw: Path, sample: int = SAMPLE_DOCUMENTS) -> dict:
     extract each: flows.bench._ours), on the same sample documents as measure_processing."""
     from flows.bench import _ours
 
-    files = sorted(raw.iterdir())
-    step = max(1, len(files) // sample)
-    texts = [p.read_text(encoding="utf-8") for p in files[::step][:sample]]
+    texts = [p.read_text(encoding="utf-8") for p in _sample(raw, sample)]
     _ours(texts[0])
     started = time.perf_counter()
     for text in texts:

@@ -59,13 +59,11 @@ class Parcel:
 
 
 @task(name="process-batch", retries=0, cache_policy=NO_CACHE)
-def process_batch(sources: Parcel | list[SourceFile], run_id: str) -> bytes:
+def process_batch(parcel: Parcel, run_id: str) -> bytes:
     """Read, parse, extract and validate a batch of documents (no retries: a bad file stays bad);
     the rows come back as one compressed blob (flows/rows.py: encode_batch)."""
-    if isinstance(sources, Parcel):
-        sources = sources.sources
     seconds: dict[str, float] = {}
-    batch = process_files(sources, run_id, seconds)
+    batch = process_files(parcel.sources, run_id, seconds)
     batch.seconds, batch.worker = seconds, f"{socket.gethostname()}:{os.getpid()}"
     return encode_batch(batch)
 
@@ -131,7 +129,7 @@ def _processed(changed: list[ChangedFile], run_id: str, batch_size: int, cache: 
         if not sources:
             item.batch = ProcessedBatch([], {})
         elif single:
-            item.blob = process_batch(sources, run_id)
+            item.blob = process_batch(Parcel(sources), run_id)
         else:
             item.future = process_batch.submit(Parcel(sources), run_id)
         return item

@@ -18,7 +18,7 @@ from flows.readers import SourceFile, read_document
 from flows.report_info import resolve_report_info
 from flows.rows import DATA_TABLES, ProcessedBatch, ProcessedDocument, ProcessedFile, frame, to_arrow
 from flows.tables import header_year, table_figures
-from flows.validate import check_lineage, rejection, validate_table, warning_findings
+from flows.validate import row_dict, check_lineage, rejection, validate_table, warning_findings
 from flows.version import CODE_VERSION
 from schemas import PRIMARY_KEYS
 from schemas.vocabulary import PROSE_KINDS
@@ -185,13 +185,9 @@ def _drop_orphans(table: str, df: pd.DataFrame, kept: dict[str, set[str]], links
         if table == "facts":
             df = df.assign(n_mentions=df[key].map(counts).fillna(df["n_mentions"]).astype(int))
     rejected = [rejection(run_id, source_paths.get(row.document_id, "?"), row.document_id, table, "orphan",
-                          reasons[i], _plain(row._asdict()))
+                          reasons[i], row_dict(row._asdict()))
                 for i, row in zip(df.index[~mask], df[~mask].itertuples(index=False))]
     return df[mask], rejected
-
-
-def _plain(row: dict) -> dict:
-    return {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in row.items()}
 
 
 def _validated(sources: list[SourceFile], run_id: str, timings: dict[str, float] | None

@@ -13,10 +13,9 @@ from flows.ledger import rejection  # noqa: F401 (a rejections row; part of this
 from flows.rows import columns
 from schemas import TABLES
 
-REJECTION_COLUMNS = list(TABLES["rejections"][0].to_schema().columns)
 
 
-def _row_dict(row: pd.Series | dict) -> dict:
+def row_dict(row: pd.Series | dict) -> dict:
     return {k: (None if (not isinstance(v, str) and pd.isna(v)) else v) for k, v in row.items()}
 
 
@@ -31,7 +30,7 @@ def validate_table(table_name: str, df: pd.DataFrame, *, run_id: str,
     def reject(row: pd.Series, check: str, reason: str) -> dict:
         document_id = row.get("document_id")
         return rejection(run_id, source_paths.get(document_id, "?"), document_id, table_name,
-                         check, reason, _row_dict(row))
+                         check, reason, row_dict(row))
 
     current = df.reset_index(drop=True)
     rejected: list[dict] = []
@@ -117,5 +116,5 @@ def check_lineage(text: str, table_name: str, rows: list[dict], text_column: str
         else:  # the row as the table has it (no working fields of the extractor)
             rejected.append(rejection(run_id, source_path, document_id, table_name, "lineage",
                                       f"{text_column} is not the text at [{s}, {e}) of {source_path}",
-                                      _row_dict({c: row.get(c) for c in columns(table_name)})))
+                                      row_dict({c: row.get(c) for c in columns(table_name)})))
     return kept, rejected

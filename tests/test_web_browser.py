@@ -20,11 +20,11 @@ import zlib
 from contextlib import closing
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, build_web_site, esg_env, finish, start_esg
+from tests.test_web import _sql
 
 SCREENSHOT = ROOT / "docs" / "web-fact.png"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -89,14 +89,6 @@ def page(tmp_path_factory):
             yield context.new_page()
         finally:
             context.close()
-
-
-def _sql(site, sql, params=()):
-    con = duckdb.connect(str(site / "warehouse" / "esg.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def test_filter_open_a_fact_follow_a_mention_to_its_highlighted_source(page, base_url, site):
