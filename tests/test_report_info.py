@@ -94,3 +94,32 @@ def test_a_broken_sidecar_is_rejected_with_what_to_write(tmp_path):
     reasons = {e.source_path.split(" ")[0]: (e.check, e.reason) for e in scan.rejected}
     assert reasons["a.meta.json"][0] == "bad_metadata" and "JSON object" in reasons["a.meta.json"][1]
     assert reasons["manifest.csv"][0] == "bad_metadata" and "unknown key 'colour'" in reasons["manifest.csv"][1]
+
+
+def test_the_fast_whole_report_patterns_find_what_their_plain_word_boundary_forms_find(shipped_text):
+    """The scans of a whole report open on a letter or "/" (the leading word boundary checked just
+    after it), for speed; they must match exactly what the plain "\\b" patterns match."""
+    import random
+    import re
+
+    from flows import report_info
+
+    suffix = report_info._ORG_SUFFIX
+    word = r"[A-Za-z0-9&.\-]*[A-Za-z0-9]"
+    plain = {
+        "_CAPITALIZED_RUN": rf"\b([A-Z]{word}(?:[ \t]+(?:&[ \t]+)?[A-Z]{word}){{0,3}})",
+        "_POSSESSIVE": rf"\b([A-Z]{word}(?:[ \t]+[A-Z]{word}){{0,2}})(?:'s|’s)\b",
+        "_WITH_SUFFIX": rf"\b((?:[A-Z][A-Za-z0-9&.\-]*[ \t]+){{1,3}}{suffix})(?![A-Za-z])",
+        "_FY_TOKEN": r"\bFY\s?((?:19|20)\d\d|\d\d)\b",
+        "_SPLIT_YEAR": r"\b((?:19|20)\d\d)/(\d\d)\b",
+        "_STATED_YEAR": r"\b(?:[Ii]n|[Dd]uring|[Tt]hroughout)\s+((?:19|20)\d\d)\b(?![/-])",
+    }
+    pieces = ["Acme", "Group", "plc", " ", "\t", "\n", "'s", "’s", "&", "_", "é", "x", "FY", "2019", "20",
+              "23", "/", "-", "In ", "in ", "During ", "throughout ", "Tin ", "S.A.", "Co.", "A/S", "Bank", "1"]
+    rng = random.Random(7)
+    texts = [shipped_text] + ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+                                     for _ in range(20000)]
+    for name, pattern in plain.items():
+        fast, reference = getattr(report_info, name), re.compile(pattern)
+        for text in texts:
+            assert fast.findall(text) == reference.findall(text), (name, text)
