@@ -27,7 +27,9 @@ _AUTHOR_YEAR = re.compile(r"\(((?:[A-Z][\w&.’'\-]*)(?:[ \t]+(?:of|and|&|for|th
 _NUMBERED = re.compile(r"\((?:sources?|refs?\.?|references?|notes?)[ \t]*(\d{1,3}(?:[ \t]*[-–,&][ \t]*\d{1,3})*)\)", re.I)
 _BRACKET = re.compile(r"\[(\d{1,3}|[A-Z]{1,2})\]")
 _PAGE_REF = re.compile(r"\[(P\d{1,4})\]")
-_CLOSING_NUMBER = re.compile(r"(?<=[\w.)])[ \t](\((\d{1,3})\))(?=[.,;:]|[ \t]*$|[ \t]+[A-Z])", re.M)
+# "(4)" closing a sentence, after a word, "." or ")" and a space; found from its "(" (the space
+# before it checked by a lookbehind) so the regex engine skips straight to brackets
+_CLOSING_NUMBER = re.compile(r"\((?<=[\w.)][ \t]\()(\d{1,3})\)(?=[.,;:]|[ \t]*$|[ \t]+[A-Z])", re.M)
 _CROSS = re.compile(r"\((?:see[ \t]+)?((?:Chapter|Section|Page|Appendix|Annex|Table|Figure|Part|Paragraph)s?[ \t]+[\w.\-–]+[^()\n]{0,40})\)", re.I)
 _SOURCE_NOTE = re.compile(r"\((Source|Sources|Data source)[ \t]*:[ \t]*([^()\n]{2,80})\)", re.I)
 _ENTRY_NUMBER = re.compile(r"[ \t]*(?:\[(\d{1,3}|[A-Z]{1,2})\]|\((\d{1,3})\)|(\d{1,3})[.)]?(?=[ \t]+[A-Z\"“]))[ \t]*")
@@ -131,8 +133,9 @@ def find_citations(text: str, paragraphs: list) -> list[Citation]:
             kind = "numbered_source" if m.group(1).isdigit() else "footnote"
             add(m, kind, m.group(1), by_marker(m.group(1), p.char_start + m.start()))
         for m in _CLOSING_NUMBER.finditer(body):
-            add(m, "footnote", m.group(2), by_marker(m.group(2), p.char_start + m.start()), 1)
-        for m in _URL.finditer(body):
-            add(m, "url", m.group(0).strip("<>"), None)
+            add(m, "footnote", m.group(1), by_marker(m.group(1), p.char_start + m.start() - 1))
+        if "http" in body or "www." in body:  # what every URL holds: most paragraphs skip the scan
+            for m in _URL.finditer(body):
+                add(m, "url", m.group(0).strip("<>"), None)
     out.sort(key=lambda c: c.char_start)
     return out
