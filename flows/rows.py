@@ -84,8 +84,15 @@ def columns(table: str) -> list[str]:
 
 
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    """rows as a DataFrame with the table's columns, in schema order."""
-    return pd.DataFrame(rows, columns=columns(table))
+    """rows as a DataFrame with the table's columns, in schema order (a missing key: null).
+
+    Built column by column: pandas reads a list of dicts far slower (0.5 s for 100 documents'
+    rows, whose full texts it scans), into the same frame.
+    """
+    names = columns(table)
+    if not rows:
+        return pd.DataFrame(rows, columns=names)
+    return pd.DataFrame({name: [row.get(name) for row in rows] for name in names}, columns=names)
 
 
 def _arrow_type(dtype) -> pa.DataType:
