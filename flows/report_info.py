@@ -42,6 +42,7 @@ _NAME_WORD = r"[A-Za-z0-9&.\-]*[A-Za-z0-9]"
 _CAPITALIZED_RUN = re.compile(rf"([A-Z](?<!\w[A-Z]){_NAME_WORD}(?:[ \t]+(?:&[ \t]+)?[A-Z]{_NAME_WORD}){{0,3}})")
 _POSSESSIVE = re.compile(rf"([A-Z](?<!\w[A-Z]){_NAME_WORD}(?:[ \t]+[A-Z]{_NAME_WORD}){{0,2}})(?:'s|’s)\b")
 _WITH_SUFFIX = re.compile(rf"([A-Z](?<!\w[A-Z])[A-Za-z0-9&.\-]*[ \t]+(?:[A-Z][A-Za-z0-9&.\-]*[ \t]+){{0,2}}{_ORG_SUFFIX})(?![A-Za-z])")
+_THREE_LETTERS, _DIGIT = re.compile(r"[A-Za-z]{3}"), re.compile(r"\d")
 _FISCAL_ENDED = re.compile(r"(?i:fiscal|financial)\s+year\s+(?:(?:19|20)\d\d\s+)?end(?:ed|ing)\s+(?:on\s+)?"
                            r"(?:\d{1,2}\s+)?([A-Z][a-z]+)\.?\s+(?:\d{1,2},?\s+)?((?:19|20)\d\d)")
 _PERIOD_IN_TITLE = re.compile(r"\b(?:FY\s?((?:19|20)?\d\d)(?:/(\d\d))?|((?:19|20)\d\d)\s*[/–-]\s*((?:19|20)?\d\d)|((?:19|20)\d\d))\b")
@@ -87,7 +88,7 @@ def detect_reporting_entity(doc: Document) -> str | None:
         if not words or len(words) > 4:
             continue
         name = " ".join(words).rstrip(".")
-        if len(name) < 2 or not re.search(r"[A-Za-z]{3}", name) or re.search(r"\d", name):
+        if len(name) < 2 or not _THREE_LETTERS.search(name) or _DIGIT.search(name):
             continue  # "FY2023", "Scope1", "CO2": not names
         counts[name] += times
         if len(words) > 1:
