@@ -6,6 +6,12 @@ send back (flows/rows.py: Arrow tables, zstd-compressed), written by the flow, t
 single writer, whatever runs the processing (a local pool or a remote Dask cluster), in
 ``cache/<code version>/<key>.batch``.
 
+It also remembers, file by file (``<key>.rejected``: the file's rejections as JSON), each file
+that processing rejected whole (a scanned PDF, an encrypted one): such a file has no `documents`
+row, so without this every later run would see it as a file to process and start the flow; with
+it, a run where nothing else changed stays the cheap no-op run (flows/unchanged.py), which
+records the file's rejections again.
+
 It is only a speed-up: it pays off when a run died after processing (the re-run loads what was
 processed) or a warehouse is rebuilt from raw/. Rows are stamped with the run that loads them,
 loads are idempotent without it, and deleting cache/ is always safe. So it is kept small: after a
@@ -16,6 +22,7 @@ run, entries of other code versions (they can never be used again) and entries u
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -24,6 +31,7 @@ from pathlib import Path
 
 EXPIRES_AFTER = 7 * 24 * 3600.0  # seconds an entry is kept unused
 SUFFIX = ".batch"
+REJECTED_SUFFIX = ".rejected"
 
 
 def batch_key(code_version: str, files: Iterable) -> str:
@@ -58,7 +66,9 @@ class BatchCache:
     def put(self, key: str, blob: bytes) -> None:
         """Keep blob for key. A cache that cannot be written (a full disk, no permission) is
         passed over: it is only a speed-up, and the warehouse reports a full disk itself."""
-        path = self._path(key)
+        self._write(self._path(key), blob)
+
+    def _write(self, path: Path, blob: bytes) -> None:
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         try:
             self.here.mkdir(parents=True, exist_ok=True)
@@ -69,6 +79,22 @@ class BatchCache:
                 temporary.unlink(missing_ok=True)
             except OSError:
                 pass
+
+    def remember_rejected(self, file, rejections: list[dict]) -> None:
+        """Note that processing rejected file (source_path, sha256, info) whole, with these rows."""
+        self._write(self.here / (batch_key(self.code_version, [file]) + REJECTED_SUFFIX),
+                    json.dumps(rejections, sort_keys=True).encode("utf-8"))
+
+    def rejected(self, file) -> list[dict] | None:
+        """The rejections processing gave file (this content, under this name and metadata, with
+        this code), if it rejected it whole; else None (marked used, so it does not expire)."""
+        path = self.here / (batch_key(self.code_version, [file]) + REJECTED_SUFFIX)
+        try:
+            rows = json.loads(path.read_bytes())
+            os.utime(path)
+        except (OSError, ValueError):
+            return None
+        return rows if isinstance(rows, list) and all(isinstance(r, dict) for r in rows) else None
 
     def discard(self, key: str) -> None:
         """Forget an entry that cannot be read (another blob format, a damaged file)."""
@@ -99,10 +125,11 @@ class BatchCache:
         if self.here.is_dir():
             for path in self.here.iterdir():
                 try:
-                    stale = now - path.stat().st_mtime > (EXPIRES_AFTER if path.suffix == SUFFIX else 3600)
+                    kept = path.suffix in (SUFFIX, REJECTED_SUFFIX)
+                    stale = now - path.stat().st_mtime > (EXPIRES_AFTER if kept else 3600)
                 except OSError:
                     continue
-                if stale or not (path.suffix == SUFFIX or path.name.startswith(".")):
+                if stale or not (kept or path.name.startswith(".")):
                     drop(path)
         return removed[0], removed[1]
 

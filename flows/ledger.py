@@ -128,12 +128,21 @@ def mark_seen(con: duckdb.DuckDBPyConnection, document_ids: list[str], run_id: s
 
 def record_file_rejection(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     """Replace the rejections of a file that could not be read with this one (a rejection())."""
+    record_file_rejections(con, row["source_path"], [row])
+
+
+def record_file_rejections(con: duckdb.DuckDBPyConnection, source_path: str, rows: list[dict],
+                           run_id: str | None = None) -> None:
+    """Replace the rejections of the file at source_path with rows (rejection()s), in one
+    transaction; with run_id, the rows say that run recorded them."""
     columns = ", ".join(f'"{c}"' for c in REJECTION_COLUMNS)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM rejections WHERE source_path = ?", [row["source_path"]])
-        con.execute(f"INSERT INTO rejections ({columns}) VALUES ({', '.join('?' * len(REJECTION_COLUMNS))})",
-                    [row.get(c) for c in REJECTION_COLUMNS])
+        con.execute("DELETE FROM rejections WHERE source_path = ?", [source_path])
+        if rows:
+            con.executemany(f"INSERT INTO rejections ({columns}) VALUES ({', '.join('?' * len(REJECTION_COLUMNS))})",
+                            [[run_id if c == "run_id" and run_id else row.get(c) for c in REJECTION_COLUMNS]
+                             for row in rows])
         con.execute("COMMIT")
     except BaseException:
         try:

@@ -253,6 +253,8 @@ def ingest_reports(
             seconds["load"] += clock() - loading
             counts["loaded"] += written["documents"]
             counts["rejected"] += len(batch.files) - written["documents"]
+            if batch_cache is not None:  # files rejected whole: a later run need not start the flow for them
+                _remember_rejected(batch_cache, item.files, batch)
             for table in ("sections", "pages", "paragraphs", "figures", "rejections"):
                 counts[table] += written[table]
             progress.loaded(len(item.files))
@@ -297,6 +299,19 @@ def make_task_runner(kind: str, dask_address: str | None = None, workers: int | 
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "processes": True,
                                               "threads_per_worker": 1, "dashboard_address": None})
     raise ValueError(f"unknown task runner {kind!r}; choose one of {', '.join(TASK_RUNNERS)}")
+
+
+def _remember_rejected(cache: BatchCache, files: list[ChangedFile], batch: ProcessedBatch) -> None:
+    """Note in the cache each file of a batch that processing rejected whole, with its rejections."""
+    loaded = batch.loaded_ids
+    by_path = {f.source_path: f for f in batch.files}
+    for file in files:
+        processed = by_path.get(file.source_path)
+        if processed is None or processed.document_id in loaded:
+            continue  # loaded, or not read this run (it changed meanwhile): nothing to remember
+        rows = {r["rejection_id"]: r for r in batch.rejections if r["source_path"] == file.source_path}
+        if rows and not any(r["check"] == "processing_error" for r in rows.values()):
+            cache.remember_rejected(file, list(rows.values()))  # not a crash: it may not happen twice
 
 
 def run_ingest(settings: Settings, *, wait_seconds: float = 0.0, show_progress: bool = False,

@@ -23,7 +23,7 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.document import (  # noqa: F401 (the errors are part of this step's interface)
@@ -198,11 +198,14 @@ class Scan:
     sources: list[ChangedFile]  # new or changed files, to read (read_source) and process
     rejected: list[ReportError]  # files that cannot be loaded, with why
     complete: bool = True  # False when the scan stopped at the first changed file (stop_when_changed)
+    # changed files that processing rejected before, as they are now, with those rejections
+    # (rejected_before); not in sources
+    settled: list[tuple[ChangedFile, list[dict]]] = field(default_factory=list)
 
 
 def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_bytes: int, *,
              follow_links: bool = False, stop_when_changed: bool = False,
-             on_file=None) -> Scan:
+             on_file=None, rejected_before=None) -> Scan:
     """Read every file in raw_dir and sort it: unchanged (skip), to process, or rejected.
 
     known maps source_path -> (document_id, sha256, info_override JSON) of what the warehouse
@@ -212,7 +215,8 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_b
 
     With stop_when_changed, the scan stops at the first file to process (complete is then False):
     enough to tell that a run has work to do. on_file(done, total), if given, is called as files
-    are read.
+    are read. rejected_before(changed), if given, returns the rejections processing gave that file
+    as it is now (flows/batch_cache.py), or None: such a file goes to settled, not sources.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -261,7 +265,12 @@ def scan_raw(raw_dir: Path, known: dict[str, tuple[str, str, str | None]], max_b
             err.document_id = document_id_for(sha)
             scan.rejected.append(err)
             continue
-        scan.sources.append(ChangedFile(source_path, sha, file_format, info, raw_file, len(data)))
+        changed = ChangedFile(source_path, sha, file_format, info, raw_file, len(data))
+        rejections = rejected_before(changed) if rejected_before is not None else None
+        if rejections is not None:
+            scan.settled.append((changed, rejections))
+            continue
+        scan.sources.append(changed)
         if stop_when_changed:
             scan.complete = False
             break

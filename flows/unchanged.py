@@ -6,8 +6,10 @@ full run costs seconds before it looks at raw/: importing Prefect, pandas and pa
 Prefect's temporary API server. So `unchanged_run` first opens the warehouse (waiting for it as a
 run would), hashes raw/ and compares it with the warehouse exactly as the flow's scan does (path,
 sha256, what a sidecar or the manifest says, the version of the processing code), stopping at
-the first file to process. When there is none, it records the run in `runs` (a generated run id:
-there is no Prefect flow run), marks the documents seen, re-records the files it rejects, and
+the first file to process. A file that processing rejected whole before (a scanned PDF), as it
+is now, is not one: the processing cache remembers it (flows/batch_cache.py). When there is none, it records the run in `runs` (a generated run id:
+there is no Prefect flow run), marks the documents seen, re-records the files it rejects (and
+the rejections of those files processing rejected), and
 returns the same summary the flow would; nothing else starts. When there is one, or the warehouse
 is missing, older than this code (it needs migrating) or its last run did not complete (the next
 full run finishes that run's work), it returns None and the flow runs.
@@ -22,8 +24,10 @@ from typing import Callable
 
 import duckdb
 
+from flows.batch_cache import BatchCache
 from flows.ledger import (abandon_run, clear_rejections, finish_run, known_documents, mark_seen,
-                          missing_documents, record_file_rejection, rejection, run_report, start_run)
+                          missing_documents, record_file_rejection, record_file_rejections, rejection,
+                          run_report, start_run)
 from flows.read import BadMetadata, scan_raw
 from flows.settings import SCHEMA_VERSION, Settings
 from flows.warehouse import open_warehouse, schema_version
@@ -52,8 +56,10 @@ def unchanged_run(settings: Settings, *, wait_seconds: float = 0.0,
             return None
         if last is not None and last[0] != "completed":
             return None
+        cache = BatchCache(settings.cache_dir, CODE_VERSION)
         scan = scan_raw(Path(settings.raw_dir), known_documents(con, CODE_VERSION), settings.max_bytes,
-                        follow_links=settings.follow_links, stop_when_changed=True)
+                        follow_links=settings.follow_links, stop_when_changed=True,
+                        rejected_before=cache.rejected)
         if scan.sources:
             return None
         run_id = str(uuid.uuid4())
@@ -67,6 +73,10 @@ def unchanged_run(settings: Settings, *, wait_seconds: float = 0.0,
                                                  err.check, err.reason))
             counts["rejected"] += 1
             counts["rejections"] += 1
+        for changed, rows in scan.settled:  # rejected by processing before, as they are now
+            record_file_rejections(con, changed.source_path, rows, run_id)
+            counts["rejected"] += 1
+            counts["rejections"] += len(rows)
         finish_run(con, run_id, "completed", counts)
         report = run_report(con, run_id)
     except BaseException as err:

@@ -58,3 +58,24 @@ def test_prune_keeps_only_what_this_code_can_use(tmp_path):
     files, size = current.prune()
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == ["v1", "v1/fresh.batch"]
     assert files == 4 and size == 100 + 10 + len(b"a Prefect result of an older esg-pipeline") + len(b"half written")
+
+
+def test_a_file_rejected_whole_is_remembered_as_it_was_and_pruned_like_a_batch(tmp_path):
+    cache = BatchCache(tmp_path / "cache", "v1")
+    scan = _file("scan.pdf", "1" * 64)
+    rows = [{"rejection_id": "r1", "source_path": "scan.pdf", "check": "no_text_layer", "run_id": "run-1"}]
+    assert cache.rejected(scan) is None
+    cache.remember_rejected(scan, rows)
+    assert cache.rejected(_file("scan.pdf", "1" * 64)) == rows
+    assert cache.rejected(_file("scan.pdf", "2" * 64)) is None  # changed since
+    assert cache.rejected(_file("other.pdf", "1" * 64)) is None  # another name
+    assert cache.rejected(_file("scan.pdf", "1" * 64, "Acme plc")) is None  # a sidecar says more
+    assert BatchCache(tmp_path / "cache", "v2").rejected(scan) is None  # other processing code
+    (marker,) = (tmp_path / "cache" / "v1").glob("*.rejected")
+    assert cache.prune() == (0, 0)  # used: kept
+    week_ago = time.time() - EXPIRES_AFTER - 60
+    os.utime(marker, (week_ago, week_ago))
+    assert cache.prune()[0] == 1 and cache.rejected(scan) is None
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("not json")  # damaged: as if absent
+    assert cache.rejected(scan) is None

@@ -84,3 +84,40 @@ def test_an_unchanged_run_imports_neither_prefect_nor_pandas_nor_pandera(raw_dir
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "2 0 []"
+
+
+def test_a_file_processing_rejected_keeps_later_runs_on_the_cheap_path(raw_dir, warehouse, prefect_harness):
+    """A scanned PDF has no documents row; the cache remembers processing rejected it, so a run
+    where nothing else changed is still the no-op run, and records its rejection again."""
+    from flows.batch_cache import BatchCache
+    from flows.version import CODE_VERSION
+    from tests.test_readers_pdf import make_pdf
+
+    write_small_reports(raw_dir, 2)
+    (raw_dir / "scan.pdf").write_bytes(make_pdf([[], []]))
+    first = _loaded(raw_dir, warehouse)
+    assert (first["loaded"], first["rejected"]) == (2, 1)
+    settings = _settings(raw_dir, warehouse)
+    summary = unchanged_run(settings)
+    assert summary is not None and summary["unchanged_path"]
+    assert (summary["files"], summary["loaded"], summary["skipped"], summary["rejected"]) == (3, 0, 2, 1)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.execute('SELECT source_path, "check", run_id FROM rejections').fetchall()
+    con.close()
+    assert rows == [("scan.pdf", "no_text_layer", summary["run_id"])]
+
+    # the same file under a new name, or changed, is processed again: the flow runs
+    (raw_dir / "scan.pdf").rename(raw_dir / "scan2.pdf")
+    assert unchanged_run(settings) is None
+    (raw_dir / "scan2.pdf").rename(raw_dir / "scan.pdf")
+    assert unchanged_run(settings) is not None
+    (raw_dir / "scan.pdf").write_bytes(make_pdf([[], [], []]))
+    assert unchanged_run(settings) is None
+    # forgotten with the cache (deleting it is always safe): the flow runs and remembers it again
+    _loaded(raw_dir, warehouse)
+    cache = BatchCache(settings.cache_dir, CODE_VERSION)
+    for path in cache.here.glob("*.rejected"):
+        path.unlink()
+    assert unchanged_run(settings) is None
+    _loaded(raw_dir, warehouse)
+    assert unchanged_run(settings) is not None
