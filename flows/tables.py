@@ -155,10 +155,18 @@ def unit_in_label(label: str, offset: int = 0, *, whole: bool = False) -> UnitSp
     return spec
 
 
+_LEADING_PERCENT = re.compile(r"^[ \t]*(%)(?=[ \t]+of\b)", re.M)  # a line of the label opening "% of ..."
+
+
 def _unit_in_label(label: str, offset: int, *, whole: bool) -> UnitSpec | None:
     marker = _UNIT_MARKERS.search(label)
     if marker:
         spec = _unit_phrase(label[marker.end():], offset + marker.end(), whole=False)
+        if spec:
+            return spec
+    share = _LEADING_PERCENT.search(label)  # "% of base year", "% of employees"
+    if share:
+        spec = _unit_phrase("%", offset + share.start(1), whole=True)
         if spec:
             return spec
     for m in reversed(list(re.finditer(r"[(\[]([^()\[\]]{1,40})[)\]]", label))):

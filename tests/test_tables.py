@@ -32,6 +32,8 @@ def _cells(text: str) -> dict[tuple[str, str | None], object]:
     ("10,000 t-CO2", "tCO2e", 1e4),
     ("Water withdrawal, m3", "m3", 1),
     ("Scope 1 and Scope 2 tCO2e/ $1 million revenue", "tCO2e/revenue", 1),
+    ("% of employees", "%", 1),
+    ("PERFORMANCE RECORD\n% of base year (lower is better)", "%", 1),
 ])
 def test_units_and_scales_named_in_labels(label, code, factor):
     spec = unit_in_label(label)

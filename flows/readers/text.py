@@ -28,6 +28,7 @@ import re
 from collections import Counter
 
 from flows.document import Block, Cell, Document, Heading, Page, Table
+from flows.readers.charts import chart_series
 
 SECTION_MARKER = "Sub header:"
 LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -427,9 +428,13 @@ def read_text(source_path: str, sha256: str, text: str) -> Document:
     pipe_runs = _table_runs(lines, heading_lines | furniture)
     pipe_lines = {x for a, b in pipe_runs for x in range(a, b + 1)}
     aligned_runs = _aligned_runs(lines, heading_lines | furniture | pipe_lines)
-    table_runs = sorted(pipe_runs + aligned_runs)
+    tables_at = {(a, b): _table(text, lines, a, b, aligned=(a, b) in aligned_runs) for a, b in pipe_runs + aligned_runs}
+    table_lines = {x for a, b in tables_at for x in range(a, b + 1)}
+    for a, b, chart in chart_series(text, lines, heading_lines | furniture | table_lines, furniture | table_lines):
+        tables_at[a, b] = chart
+    table_runs = sorted(tables_at)
     table_lines = {x for a, b in table_runs for x in range(a, b + 1)}
-    tables = [_table(text, lines, a, b, aligned=(a, b) in aligned_runs) for a, b in table_runs]
+    tables = [tables_at[run] for run in table_runs]
     blocks = _blocks(text, lines, heading_lines, furniture, table_runs, table_lines)
     blocks = _mark_references(text, blocks, headings)
     return Document(source_path=source_path, sha256=sha256, format="txt", text=text, pages=pages,
