@@ -66,3 +66,27 @@ def test_what_is_not_a_chart_stays_prose():
     ]
     for text in not_charts:
         assert _read(INTRO + text).tables == [], text
+
+
+def test_a_chart_in_a_pdf_becomes_a_table_in_place_of_its_prose_blocks():
+    from tests.test_readers_pdf import make_pdf, read
+
+    prose = "Our people worked fewer hours again this year, as the chart of annual working hours shows."
+    page = [(50, 60, 10, prose),
+            (50, 120, 10, "Annual working hours per employee (Hours)"),
+            (60, 160, 10, "1,991 1,996 1,966"),
+            (60, 200, 10, "2012 2013 2014 (Fiscal year)"),
+            (50, 260, 10, "The trend reflects the work-style reforms introduced across the group in the period.")]
+    doc = read(make_pdf([page]))
+    (table,) = doc.tables
+    assert doc.text[table.caption_start:table.caption_end] == "Annual working hours per employee (Hours)"
+    assert [(doc.text[c.char_start:c.char_end], c.row, c.header) for c in table.cells] == [
+        ("2012", 0, True), ("2013", 0, True), ("2014", 0, True),
+        ("1,991", 1, False), ("1,996", 1, False), ("1,966", 1, False)]
+    kinds = [(b.kind, doc.text[b.char_start:b.char_end][:12]) for b in doc.blocks]
+    assert ("table", "1,991 1,996 ") in kinds and not any(k == "text" and t.startswith(("1,991", "2012")) for k, t in kinds)
+    (processed,) = process_sources([source_file("chart.pdf", make_pdf([page]), 10**6)], "test")
+    rows = processed.tables["figures"]
+    cells = rows[rows.table_id.notna()]
+    assert list(zip(cells.surface, cells.year, cells.unit)) == [("1,991", 2012, "hour"), ("1,996", 2013, "hour"),
+                                                                ("1,966", 2014, "hour")]

@@ -2,8 +2,8 @@
 
 Text taken from a PDF keeps a bar or line chart as runs of numbers: its x axis, a row of
 consecutive years ("2014 2015 ... 2022"), next to the values plotted over those years, one per
-year per series ("100 94 79 81 49 56 34 62 48"), on the axis line itself, just above it or just
-below it. ``chart_series`` finds such pairs and returns each as a Table (a header row of years,
+year per series ("100 94 79 81 49 56 34 62 48"), on the axis line itself, or on the line just
+above or just below it (a blank line between them aside). ``chart_series`` finds such pairs and returns each as a Table (a header row of years,
 a row per series, no label column), so the table reader's rules give each value its year, and
 the chart's title (its caption: the nearest words above it, past the y axis's tick labels) its
 unit.
@@ -17,10 +17,11 @@ text often runs a chart's last label into its next title) means it is not a char
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
-from flows.document import Cell, Table
+from flows.document import Block, Cell, Heading, Table
 
 _TOKEN = re.compile(r"\S+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -28,6 +29,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _VALUE = re.compile(r"\(?[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?%?|\(?[-−]?\d+(?:\.\d+)?\)?%?")
 _GLUED = re.compile(r"(\(?[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?%?|\(?[-−]?\d+(?:\.\d+)?\)?%?)(?=[A-Z][a-z])")
 _WORD_START = re.compile(r"[A-Z][a-z]")
+_AXIS_TITLE = re.compile(r"(?i:\((?:fiscal |financial |calendar )?years?\)|\(FY\))")
 _SEPARATOR = frozenset({"-", "–", "—", "|"})
 MIN_YEARS = 3
 MAX_SERIES = 4
@@ -134,8 +136,11 @@ def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[in
     found: list[tuple[int, int, Table]] = []
     used: set[int] = set()
 
-    def content(x: int) -> int | None:
-        """x, if it is a line that can hold a chart's values."""
+    def content(x: int, step: int) -> int | None:
+        """The first line from x on (going by step) that is not blank, one blank line at most
+        passed over (a PDF's text runs are a blank line apart), if it can hold a chart's values."""
+        if 0 <= x < len(lines) and lines[x].blank:
+            x += step
         return x if 0 <= x < len(lines) and x not in skip and x not in used and not lines[x].blank else None
 
     for i, line in enumerate(lines):
@@ -151,6 +156,8 @@ def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[in
         if before is None:
             continue  # words before the axis: a sentence that lists years, not a chart
         after = [] if glued else tokens[end:]
+        if after and _AXIS_TITLE.fullmatch(line.raw[after[0].start():].strip()):
+            after = []  # the axis's own title: "2012 2013 2014 (Fiscal year)"
         rows, lines_used = None, [i]
         if before and after:
             continue  # numbers on both sides of the axis: which are the values is a guess
@@ -158,7 +165,7 @@ def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[in
             spans = before or _values(after, line.start)
             rows = _series(spans, len(years), text) if spans else None
         else:  # on the line just above or just below it
-            for x in (content(i - 1), content(i + 1)):
+            for x in (content(i - 1, -1), content(i + 1, 1)):
                 if x is None:
                     continue
                 spans = _values(list(_TOKEN.finditer(lines[x].raw)), lines[x].start)
@@ -180,3 +187,30 @@ def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[in
             n_cols=len(years), header_rows=1, cells=cells, caption_start=caption[0] if caption else None,
             caption_end=caption[1] if caption else None)))
     return found
+
+
+def add_charts(text: str, blocks: list[Block], tables: list[Table], headings: Sequence[Heading]
+               ) -> tuple[list[Block], list[Table]]:
+    """A reader's blocks and tables with the charts of its text added (for readers that lay out
+    text themselves, such as the PDF reader): each chart's lines become one table block, in place
+    of the prose blocks they were. A chart that would cut a block in two, or take in a heading,
+    furniture or a table, is left alone."""
+    from flows.readers.text import split_lines
+
+    lines = split_lines(text)
+    starts = [line.start for line in lines]
+    taken: set[int] = set()  # lines no chart may use: headings, furniture, tables, references
+    for start, end in [(h.char_start, h.char_end) for h in headings] + \
+            [(b.char_start, b.char_end) for b in blocks if b.kind not in ("text", "list", "caption")]:
+        first, last = bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, max(start, end - 1)) - 1
+        taken.update(range(first, last + 1))
+    blocks, tables = list(blocks), list(tables)
+    for _, _, chart in chart_series(text, lines, taken, taken):
+        inside = [b for b in blocks if b.char_start < chart.char_end and chart.char_start < b.char_end]
+        if any(b.char_start < chart.char_start or b.char_end > chart.char_end for b in inside):
+            continue
+        blocks = [b for b in blocks if b not in inside] + [Block("table", chart.char_start, chart.char_end)]
+        tables.append(chart)
+    blocks.sort(key=lambda b: b.char_start)
+    tables.sort(key=lambda t: t.char_start)
+    return blocks, tables

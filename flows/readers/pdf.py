@@ -48,6 +48,7 @@ from flows.document import (
     ReportInfo,
     Table,
 )
+from flows.readers.charts import add_charts
 
 # --------------------------------------------------------------------------------------------
 # Vocabularies (data, not branches)
@@ -1046,8 +1047,10 @@ def _document(source_path: str, sha256: str, pages: list[PageWords], info: Repor
                     blocks.append(Block(para.kind, s, e))
         doc_pages.append(Page(page.number, page_start, out.pos))
     text = out.text()
+    levelled = _levels(headings, body_size)
+    blocks, tables = add_charts(text, blocks, tables, levelled)
     return Document(source_path=source_path, sha256=sha256, format="pdf", text=text, pages=doc_pages,
-                    headings=_levels(headings, body_size), blocks=blocks, tables=tables, info=info)
+                    headings=levelled, blocks=blocks, tables=tables, info=info)
 
 
 def _emit_table(out: TextBuilder, item: TableItem, blocks: list[Block], tables: list[Table]) -> None:
