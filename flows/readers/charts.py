@@ -33,6 +33,7 @@ _AXIS_TITLE = re.compile(r"(?i:\((?:fiscal |financial |calendar )?years?\)|\(FY\
 _SEPARATOR = frozenset({"-", "–", "—", "|"})
 MIN_YEARS = 3
 MAX_SERIES = 4
+MAX_LINE = 2000  # characters: a chart's axis or values line is short; a longer line is prose
 
 
 def _number(token: str) -> float:
@@ -141,10 +142,11 @@ def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[in
         passed over (a PDF's text runs are a blank line apart), if it can hold a chart's values."""
         if 0 <= x < len(lines) and lines[x].blank:
             x += step
-        return x if 0 <= x < len(lines) and x not in skip and x not in used and not lines[x].blank else None
+        return x if 0 <= x < len(lines) and x not in skip and x not in used and not lines[x].blank \
+            and len(lines[x].s) <= MAX_LINE else None
 
     for i, line in enumerate(lines):
-        if i in skip or i in used or line.blank or not any(ch.isdigit() for ch in line.s[:8]):
+        if i in skip or i in used or line.blank or len(line.s) > MAX_LINE or not any(ch.isdigit() for ch in line.s[:8]):
             continue
         tokens = list(_TOKEN.finditer(line.raw))
         run = _year_run(tokens)
