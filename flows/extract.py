@@ -1265,7 +1265,21 @@ def _is_target(ctx: _Context, s_start: int, fig_start: int, how: str | None) -> 
 
 def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str | None:
     """The name an _ENTITY match in a segment of text holds, if it is one."""
-    words = _POSSESSIVE.sub("", m.group(1)).strip(" .-").split()
+    name = _name_words(m.group(1))
+    if name is None:
+        return None
+    if " " not in name:  # one word: a name only where it does not open a sentence, or when a name elsewhere
+        at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
+        if at_start and not ctx.is_proper(name, segment_start + m.start()):
+            return None  # a capitalized sentence opener ("Compliance"), not a name
+    return name
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_words(phrase: str) -> str | None:
+    """The name a run of capitalized words holds once the words around a name are dropped, or
+    None: decided by the words alone, so once per phrase (the same names recur in every text)."""
+    words = _POSSESSIVE.sub("", phrase).strip(" .-").split()
     while words and (words[0] in _NOT_ENTITY or _NOT_NAME_WORD.fullmatch(words[0]) or not words[0][0].isupper()):
         words = words[1:]
     while words and (words[-1] in _NOT_ENTITY or words[-1] in _UNIT_WORDS or _NOT_NAME_WORD.fullmatch(words[-1])
@@ -1280,9 +1294,6 @@ def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str |
         return None
     if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
         return None
-    at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
-    if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
-        return None  # a capitalized sentence opener ("Compliance"), not a name
     return name
 
 
