@@ -184,6 +184,11 @@ _QUALIFIERS = tuple(
     (name, re.compile(r"(?i:\b(?:" + _one_of((w.replace(".", r"\.") for w in words), ignore_case=True)
                       + rf")[ \t]*|[{symbols}][ \t]*)$"))
     for name, words, symbols in _QUALIFIER_WORDS)
+# any of them: most figures have none, and one search of all the words at once (grouped by first
+# letter) rules that out for the cost of one of the three
+_ANY_QUALIFIER = re.compile(
+    r"(?i:\b(?:" + _one_of((w.replace(".", r"\.") for _, words, _ in _QUALIFIER_WORDS for w in words), ignore_case=True)
+    + r")[ \t]*|[" + "".join(symbols for _, _, symbols in _QUALIFIER_WORDS) + r"][ \t]*)$")
 _LONGEST_QUALIFIER = max(len(w) for _, words, _ in _QUALIFIER_WORDS for w in words)
 _OVER_PERIOD = re.compile(r"(?i:\bover[ \t]+(?:a[ \t]+|the[ \t]+(?:next|last|past)[ \t]+)?)$")
 # ". The", "?\n(1)", a blank line, a line break before a list item. The leading class lets the
@@ -1154,9 +1159,10 @@ def _qualifier(before: str, after: str, unit: str) -> str:
         return "exact"  # "over 15 years" = across a period, not "more than"
     # a qualifier is at most _LONGEST_QUALIFIER characters, then blanks: only look there
     nearest = max(0, len(before.rstrip()) - _LONGEST_QUALIFIER)
-    for name, pattern in _QUALIFIERS:
-        if pattern.search(before, nearest):
-            return name
+    if _ANY_QUALIFIER.search(before, nearest):
+        for name, pattern in _QUALIFIERS:
+            if pattern.search(before, nearest):
+                return name
     if after.startswith("+"):
         return "at_least"
     return "exact"
