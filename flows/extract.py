@@ -1397,7 +1397,7 @@ _KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items()
 _KEYWORD_AT = re.compile("(?=(" + _one_of(re.escape(w) for w in sorted(_KEYWORD_TOPIC, key=len, reverse=True)) + "))")
 _KEYWORDS_STARTING = {w: [k for k in _KEYWORD_TOPIC if w.startswith(k)] for w in _KEYWORD_TOPIC}
 _LONGEST_KEYWORD = max(map(len, _KEYWORD_TOPIC))
-_KEYWORD_CHUNK = 512  # keywords are looked for in the chunks of this many characters that figures need
+_KEYWORD_CHUNK = 128  # keywords are looked for in the chunks of this many characters that figures need (a sentence or two)
 
 
 def _keywords_in(lowered: str) -> set[str]:
