@@ -298,6 +298,7 @@ _DENOMINATORS = {
     "km": "km", "kg": "kg", "litre": "L", "liter": "L", "product": "product", "unit": "unit",
     "revenue": "revenue", "visit": "visit", "patient": "patient", "pack": "pack",
 }
+_PER_SEPARATOR = re.compile(r"[ \t]*/[ \t]*|[ \t]+per[ \t]+")
 _PER = re.compile(r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+)(?!cent\b)((?:[A-Za-z][A-Za-z²³0-9.-]*)(?:[ \t]*/[ \t]*[A-Za-z]+|[ \t]+per[ \t]+[A-Za-z]+)*)")
 
 @dataclass(frozen=True)
@@ -695,7 +696,10 @@ class _Context:
         for chunk in range(start // _KEYWORD_CHUNK, max(start, end - 1) // _KEYWORD_CHUNK + 1):
             positions, longest = self._keyword_chunk(lowered, chunk)
             for i in range(bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)):
-                found.update(w for w in _KEYWORDS_STARTING[longest[i]] if positions[i] + len(w) <= end)
+                if positions[i] + len(longest[i]) <= end:  # the longest ends in the range: so do its prefixes
+                    found.update(_KEYWORDS_STARTING[longest[i]])
+                else:
+                    found.update(w for w in _KEYWORDS_STARTING[longest[i]] if positions[i] + len(w) <= end)
         self._keyword_sets[start, end] = found
         return found
 
@@ -859,6 +863,7 @@ _OF_OTHER = re.compile(r"(?i:[ \t]*(?:\n[ \t]*)?of[ \t]+(?!CO2|CO₂|carbon|GHG|
 _GHG_BEFORE = re.compile(r"(?i:emission|GHG|greenhouse|CO2|carbon|offset|credit|footprint|scope[ \t]*\d)")
 _NOT_GHG_BEFORE = re.compile(r"(?i:methane|waste|food|material|plastic|steel|coal|ash|CCR|hydrocarbon|oil|water|paper|packag|"
                              r"NOx|NO2|SOx|SO2|SO 2|NO X|PM2|PM10|particulate|VOC|mercury|ammonia|pollutant)")
+_GHG_WORD = re.compile(r"(?i:CO2|CO₂|GHG|greenhouse|carbon|emission)")
 TO_GHG = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}
 
 
@@ -876,7 +881,7 @@ def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
             and _GHG_BEFORE.search(before) and not _NOT_GHG_BEFORE.search(before)
         ):
             return TO_GHG[code], "ghg"
-    if code == "GtCO2e" and token.lower().startswith("giga") and not re.search(r"(?i:CO2|CO₂|GHG|greenhouse|carbon|emission)", after[:60]):
+    if code == "GtCO2e" and token.lower().startswith("giga") and not _GHG_WORD.search(after[:60]):
         return "Gt", "mass"
     return code, kind
 
@@ -1073,7 +1078,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         gas = _GAS_PHRASE.match(text, end) if kind == "ghg" else None
         per = _PER.match(text, gas.end() if gas else end)
         if per:
-            words = re.split(r"[ \t]*/[ \t]*|[ \t]+per[ \t]+", per.group(1).rstrip("."))
+            words = _PER_SEPARATOR.split(per.group(1).rstrip("."))
             denominators = [_DENOMINATORS.get(w.lower(), None) for w in words]
             if denominators and all(denominators):
                 code = f"{code}/{'/'.join(denominators)}"
@@ -1088,10 +1093,13 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
                    bounds=ctx.rows.get(start))
 
 
+_WORD_SEPARATOR = re.compile(r"[\s-]+")
+
+
 def _word_value(words: str) -> tuple[float, bool]:
     """Value of a run of number words, and whether it holds a scale word (thousand and up)."""
     total, current, scaled = 0.0, 0.0, False
-    for word in re.split(r"[\s-]+", words.lower()):
+    for word in _WORD_SEPARATOR.split(words.lower()):
         if word == "and":
             continue
         if word == "hundred":
@@ -1179,6 +1187,7 @@ _CLAUSE_WORDS = r"(?i:compared (?:with|to)|versus|vs\.?|while|whereas|against|up
 # ";" or a clause word after blanks (and a comma): each alternative opens with a literal, so the
 # engine skips in C to the next ";", ",", blank or tab instead of trying every position
 _CLAUSE_EDGE = re.compile(rf";|,[ \t]+{_CLAUSE_WORDS}| [ \t]*{_CLAUSE_WORDS}|\t[ \t]*{_CLAUSE_WORDS}")
+_BY_BEFORE = re.compile(r"(?i:\bby[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?$)")  # a target year: "by 2030"
 _ASIDE = re.compile(r"\([^()\n]{0,40}\)")  # "(CO2e)", "(market-based)": read past, not a clause of its own
 # a year right after another number ("... from 1.19 in 2022 to 1.18") is that number's
 _OWNED_YEAR = re.compile(r"\d[\d,.]*(?:[ \t]*[A-Za-z%$€£₂]+){0,4}[ \t]+(?:in|for|during)[ \t]+(?:FY)?$")
@@ -1216,8 +1225,8 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     if nxt < len(years) and years[nxt][0] < s_end:
         gap = _ASIDE.sub("", _SCOPE_IN_GAP.sub("scope", text[fig_end:years[nxt][0]]))  # "cut in Scope 1 and 2 emissions by 2030"
         if _DIRECT_YEAR_GAP.fullmatch(gap) and not _BASELINE_WORD.search(gap) and not _CLAUSE_EDGE.search(gap):
-            return years[nxt][1], ("by" if re.search(r"(?i:\bby[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?$)",
-                                                     text[max(fig_end, years[nxt][0] - 24):years[nxt][0]]) else "after")
+            return years[nxt][1], ("by" if _BY_BEFORE.search(text[max(fig_end, years[nxt][0] - 24):years[nxt][0]])
+                                   else "after")
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
 
     def owned_by_another(y: tuple) -> bool:
