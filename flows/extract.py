@@ -143,6 +143,14 @@ _CURRENCY_BEFORE = re.compile(
         RMB CNY USD HKD SGD AUD CAD EUR GBP LKR INR JPY MYR CHF SEK NOK DKK KRW BRL ZAR IDR PHP MXN TWD RM Rs\.? Rp
         US\$ HK\$ S\$ A\$ AU\$ C\$ CA\$ NZ\$ R\$ NT\$ MX\$""".split()) + r")|(?<![A-Z])\$|€|£|¥|₹|₩|₱)[ \t]?$"
 )
+
+
+def _may_name_currency(before: str) -> bool:
+    """False when _CURRENCY_BEFORE cannot match in before: every code it knows holds a capital
+    letter, and every sign but "$" is not ASCII (a cheap test ahead of the search)."""
+    return not (before.islower() and before.isascii() and "$" not in before)
+
+
 # a URL, bare or in <...> (the lookahead finds the closing > once, so a long run without one
 # costs linear time, not a retry from every dot)
 _URL = re.compile(r"https?://\S+|www\.\S+|<(?=[^<>\s]*>)[^<>\s]*?\.[a-z]{2,}[^<>\s]*>", re.I)
@@ -800,8 +808,18 @@ def _inherit_metrics(figures: list[Figure]) -> list[Figure]:
 def _number_words(ctx: _Context) -> Iterator[re.Match]:
     """_WORD_NUMBER.finditer(ctx.text)."""
     lowered = ctx.lowered()
-    starts = (i for w in _NUMBER_WORDS if w in lowered for i in _find_all(lowered, w)) if lowered else None
-    return _matches(_WORD_NUMBER, ctx.text, starts)
+    if not lowered:
+        return _matches(_WORD_NUMBER, ctx.text, None)
+    present: set[str] = set()
+    for w in _NUMBER_WORDS_SHORTEST_FIRST:  # a word holding a shorter one is there only if that one is
+        if (not _NUMBER_WORD_WITHIN[w] or _NUMBER_WORD_WITHIN[w] in present) and w in lowered:
+            present.add(w)
+    return _matches(_WORD_NUMBER, ctx.text, (i for w in present for i in _find_all(lowered, w)))
+
+
+_NUMBER_WORDS_SHORTEST_FIRST = sorted(_NUMBER_WORDS, key=len)
+# the shorter number word a number word holds ("sixteen", "sixty": "six"), or "" (always there)
+_NUMBER_WORD_WITHIN = {w: next((v for v in _NUMBER_WORDS if v != w and v in w), "") for w in _NUMBER_WORDS}
 
 
 def _fractions(ctx: _Context) -> Iterator[re.Match]:
@@ -948,7 +966,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     # currency before the number ("RMB399", "invested$7.9", "Rs. 206")
     before = text[max(0, start - 80):start]
     currency = None
-    cur = _CURRENCY_BEFORE.search(before[-6:]) if before else None
+    cur = _CURRENCY_BEFORE.search(before[-6:]) if before and _may_name_currency(before[-6:]) else None
     if cur and not negative:
         currency = _CURRENCY_CODES.get(cur.group(0).strip())
         start -= len(cur.group(0))
