@@ -143,6 +143,14 @@ _CURRENCY_BEFORE = re.compile(
         RMB CNY USD HKD SGD AUD CAD EUR GBP LKR INR JPY MYR CHF SEK NOK DKK KRW BRL ZAR IDR PHP MXN TWD RM Rs\.? Rp
         US\$ HK\$ S\$ A\$ AU\$ C\$ CA\$ NZ\$ R\$ NT\$ MX\$""".split()) + r")|(?<![A-Z])\$|€|£|¥|₹|₩|₱)[ \t]?$"
 )
+
+
+def _may_name_currency(before: str) -> bool:
+    """False when _CURRENCY_BEFORE cannot match in before: every code it knows holds a capital
+    letter, and every sign but "$" is not ASCII (a cheap test ahead of the search)."""
+    return not (before.islower() and before.isascii() and "$" not in before)
+
+
 # a URL, bare or in <...> (the lookahead finds the closing > once, so a long run without one
 # costs linear time, not a retry from every dot)
 _URL = re.compile(r"https?://\S+|www\.\S+|<(?=[^<>\s]*>)[^<>\s]*?\.[a-z]{2,}[^<>\s]*>", re.I)
@@ -184,6 +192,11 @@ _QUALIFIERS = tuple(
     (name, re.compile(r"(?i:\b(?:" + _one_of((w.replace(".", r"\.") for w in words), ignore_case=True)
                       + rf")[ \t]*|[{symbols}][ \t]*)$"))
     for name, words, symbols in _QUALIFIER_WORDS)
+# any of them: most figures have none, and one search of all the words at once (grouped by first
+# letter) rules that out for the cost of one of the three
+_ANY_QUALIFIER = re.compile(
+    r"(?i:\b(?:" + _one_of((w.replace(".", r"\.") for _, words, _ in _QUALIFIER_WORDS for w in words), ignore_case=True)
+    + r")[ \t]*|[" + "".join(symbols for _, _, symbols in _QUALIFIER_WORDS) + r"][ \t]*)$")
 _LONGEST_QUALIFIER = max(len(w) for _, words, _ in _QUALIFIER_WORDS for w in words)
 _OVER_PERIOD = re.compile(r"(?i:\bover[ \t]+(?:a[ \t]+|the[ \t]+(?:next|last|past)[ \t]+)?)$")
 # ". The", "?\n(1)", a blank line, a line break before a list item. The leading class lets the
@@ -293,6 +306,7 @@ _DENOMINATORS = {
     "km": "km", "kg": "kg", "litre": "L", "liter": "L", "product": "product", "unit": "unit",
     "revenue": "revenue", "visit": "visit", "patient": "patient", "pack": "pack",
 }
+_PER_SEPARATOR = re.compile(r"[ \t]*/[ \t]*|[ \t]+per[ \t]+")
 _PER = re.compile(r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+)(?!cent\b)((?:[A-Za-z][A-Za-z²³0-9.-]*)(?:[ \t]*/[ \t]*[A-Za-z]+|[ \t]+per[ \t]+[A-Za-z]+)*)")
 
 @dataclass(frozen=True)
@@ -690,7 +704,10 @@ class _Context:
         for chunk in range(start // _KEYWORD_CHUNK, max(start, end - 1) // _KEYWORD_CHUNK + 1):
             positions, longest = self._keyword_chunk(lowered, chunk)
             for i in range(bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)):
-                found.update(w for w in _KEYWORDS_STARTING[longest[i]] if positions[i] + len(w) <= end)
+                if positions[i] + len(longest[i]) <= end:  # the longest ends in the range: so do its prefixes
+                    found.update(_KEYWORDS_STARTING[longest[i]])
+                else:
+                    found.update(w for w in _KEYWORDS_STARTING[longest[i]] if positions[i] + len(w) <= end)
         self._keyword_sets[start, end] = found
         return found
 
@@ -791,8 +808,18 @@ def _inherit_metrics(figures: list[Figure]) -> list[Figure]:
 def _number_words(ctx: _Context) -> Iterator[re.Match]:
     """_WORD_NUMBER.finditer(ctx.text)."""
     lowered = ctx.lowered()
-    starts = (i for w in _NUMBER_WORDS if w in lowered for i in _find_all(lowered, w)) if lowered else None
-    return _matches(_WORD_NUMBER, ctx.text, starts)
+    if not lowered:
+        return _matches(_WORD_NUMBER, ctx.text, None)
+    present: set[str] = set()
+    for w in _NUMBER_WORDS_SHORTEST_FIRST:  # a word holding a shorter one is there only if that one is
+        if (not _NUMBER_WORD_WITHIN[w] or _NUMBER_WORD_WITHIN[w] in present) and w in lowered:
+            present.add(w)
+    return _matches(_WORD_NUMBER, ctx.text, (i for w in present for i in _find_all(lowered, w)))
+
+
+_NUMBER_WORDS_SHORTEST_FIRST = sorted(_NUMBER_WORDS, key=len)
+# the shorter number word a number word holds ("sixteen", "sixty": "six"), or "" (always there)
+_NUMBER_WORD_WITHIN = {w: next((v for v in _NUMBER_WORDS if v != w and v in w), "") for w in _NUMBER_WORDS}
 
 
 def _fractions(ctx: _Context) -> Iterator[re.Match]:
@@ -854,6 +881,7 @@ _OF_OTHER = re.compile(r"(?i:[ \t]*(?:\n[ \t]*)?of[ \t]+(?!CO2|CO₂|carbon|GHG|
 _GHG_BEFORE = re.compile(r"(?i:emission|GHG|greenhouse|CO2|carbon|offset|credit|footprint|scope[ \t]*\d)")
 _NOT_GHG_BEFORE = re.compile(r"(?i:methane|waste|food|material|plastic|steel|coal|ash|CCR|hydrocarbon|oil|water|paper|packag|"
                              r"NOx|NO2|SOx|SO2|SO 2|NO X|PM2|PM10|particulate|VOC|mercury|ammonia|pollutant)")
+_GHG_WORD = re.compile(r"(?i:CO2|CO₂|GHG|greenhouse|carbon|emission)")
 TO_GHG = {"t": "tCO2e", "kt": "ktCO2e", "Mt": "MtCO2e", "kg": "kgCO2e", "g": "gCO2e"}
 
 
@@ -871,7 +899,7 @@ def _unit_of(token: str, after: str, before: str) -> tuple[str, str] | None:
             and _GHG_BEFORE.search(before) and not _NOT_GHG_BEFORE.search(before)
         ):
             return TO_GHG[code], "ghg"
-    if code == "GtCO2e" and token.lower().startswith("giga") and not re.search(r"(?i:CO2|CO₂|GHG|greenhouse|carbon|emission)", after[:60]):
+    if code == "GtCO2e" and token.lower().startswith("giga") and not _GHG_WORD.search(after[:60]):
         return "Gt", "mass"
     return code, kind
 
@@ -938,7 +966,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
     # currency before the number ("RMB399", "invested$7.9", "Rs. 206")
     before = text[max(0, start - 80):start]
     currency = None
-    cur = _CURRENCY_BEFORE.search(before[-6:]) if before else None
+    cur = _CURRENCY_BEFORE.search(before[-6:]) if before and _may_name_currency(before[-6:]) else None
     if cur and not negative:
         currency = _CURRENCY_CODES.get(cur.group(0).strip())
         start -= len(cur.group(0))
@@ -1068,7 +1096,7 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
         gas = _GAS_PHRASE.match(text, end) if kind == "ghg" else None
         per = _PER.match(text, gas.end() if gas else end)
         if per:
-            words = re.split(r"[ \t]*/[ \t]*|[ \t]+per[ \t]+", per.group(1).rstrip("."))
+            words = _PER_SEPARATOR.split(per.group(1).rstrip("."))
             denominators = [_DENOMINATORS.get(w.lower(), None) for w in words]
             if denominators and all(denominators):
                 code = f"{code}/{'/'.join(denominators)}"
@@ -1083,10 +1111,13 @@ def _numeric_figure(ctx: _Context, m: re.Match) -> Figure | None:
                    bounds=ctx.rows.get(start))
 
 
+_WORD_SEPARATOR = re.compile(r"[\s-]+")
+
+
 def _word_value(words: str) -> tuple[float, bool]:
     """Value of a run of number words, and whether it holds a scale word (thousand and up)."""
     total, current, scaled = 0.0, 0.0, False
-    for word in re.split(r"[\s-]+", words.lower()):
+    for word in _WORD_SEPARATOR.split(words.lower()):
         if word == "and":
             continue
         if word == "hundred":
@@ -1154,9 +1185,10 @@ def _qualifier(before: str, after: str, unit: str) -> str:
         return "exact"  # "over 15 years" = across a period, not "more than"
     # a qualifier is at most _LONGEST_QUALIFIER characters, then blanks: only look there
     nearest = max(0, len(before.rstrip()) - _LONGEST_QUALIFIER)
-    for name, pattern in _QUALIFIERS:
-        if pattern.search(before, nearest):
-            return name
+    if _ANY_QUALIFIER.search(before, nearest):
+        for name, pattern in _QUALIFIERS:
+            if pattern.search(before, nearest):
+                return name
     if after.startswith("+"):
         return "at_least"
     return "exact"
@@ -1169,7 +1201,11 @@ _DIRECT_YEAR_GAP = re.compile(r"[^\d.;!?\n]{0,45}")
 _YEAR_BEFORE = re.compile(r"(?i:\b(?:in|for|during|as of|as at|FY)[ \t]*)((?:19|20)\d\d)[ \t]*[:,–—-]?[ \t]*$")
 _SCOPE_IN_GAP = re.compile(r"(?i:scopes?[ \t]*\d(?:[ \t]*(?:,|and|&|\+|/)[ \t]*(?:scope[ \t]*)?\d)*|"
                            r"\b(?:CO2e?|CO₂e?|CH4|N2O|SO2|NO2|PM2\.5|PM10|tCO2e?)(?:-?eq(?:uivalent)?)?)")
-_CLAUSE_EDGE = re.compile(r"(?i:;|,?[ \t]+(?:compared (?:with|to)|versus|vs\.?|while|whereas|against|up from|down from)\b)")
+_CLAUSE_WORDS = r"(?i:compared (?:with|to)|versus|vs\.?|while|whereas|against|up from|down from)\b"
+# ";" or a clause word after blanks (and a comma): each alternative opens with a literal, so the
+# engine skips in C to the next ";", ",", blank or tab instead of trying every position
+_CLAUSE_EDGE = re.compile(rf";|,[ \t]+{_CLAUSE_WORDS}| [ \t]*{_CLAUSE_WORDS}|\t[ \t]*{_CLAUSE_WORDS}")
+_BY_BEFORE = re.compile(r"(?i:\bby[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?$)")  # a target year: "by 2030"
 _ASIDE = re.compile(r"\([^()\n]{0,40}\)")  # "(CO2e)", "(market-based)": read past, not a clause of its own
 # a year right after another number ("... from 1.19 in 2022 to 1.18") is that number's
 _OWNED_YEAR = re.compile(r"\d[\d,.]*(?:[ \t]*[A-Za-z%$€£₂]+){0,4}[ \t]+(?:in|for|during)[ \t]+(?:FY)?$")
@@ -1207,8 +1243,8 @@ def _year(ctx: _Context, s_start: int, s_end: int, fig_start: int, fig_end: int)
     if nxt < len(years) and years[nxt][0] < s_end:
         gap = _ASIDE.sub("", _SCOPE_IN_GAP.sub("scope", text[fig_end:years[nxt][0]]))  # "cut in Scope 1 and 2 emissions by 2030"
         if _DIRECT_YEAR_GAP.fullmatch(gap) and not _BASELINE_WORD.search(gap) and not _CLAUSE_EDGE.search(gap):
-            return years[nxt][1], ("by" if re.search(r"(?i:\bby[ \t]+(?:the[ \t]+end[ \t]+of[ \t]+)?(?:FY)?$)",
-                                                     text[max(fig_end, years[nxt][0] - 24):years[nxt][0]]) else "after")
+            return years[nxt][1], ("by" if _BY_BEFORE.search(text[max(fig_end, years[nxt][0] - 24):years[nxt][0]])
+                                   else "after")
     lo, hi = bisect.bisect_left(positions, s_start), bisect.bisect_left(positions, s_end)
 
     def owned_by_another(y: tuple) -> bool:
@@ -1265,7 +1301,21 @@ def _is_target(ctx: _Context, s_start: int, fig_start: int, how: str | None) -> 
 
 def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str | None:
     """The name an _ENTITY match in a segment of text holds, if it is one."""
-    words = _POSSESSIVE.sub("", m.group(1)).strip(" .-").split()
+    name = _name_words(m.group(1))
+    if name is None:
+        return None
+    if " " not in name:  # one word: a name only where it does not open a sentence, or when a name elsewhere
+        at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
+        if at_start and not ctx.is_proper(name, segment_start + m.start()):
+            return None  # a capitalized sentence opener ("Compliance"), not a name
+    return name
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_words(phrase: str) -> str | None:
+    """The name a run of capitalized words holds once the words around a name are dropped, or
+    None: decided by the words alone, so once per phrase (the same names recur in every text)."""
+    words = _POSSESSIVE.sub("", phrase).strip(" .-").split()
     while words and (words[0] in _NOT_ENTITY or _NOT_NAME_WORD.fullmatch(words[0]) or not words[0][0].isupper()):
         words = words[1:]
     while words and (words[-1] in _NOT_ENTITY or words[-1] in _UNIT_WORDS or _NOT_NAME_WORD.fullmatch(words[-1])
@@ -1280,9 +1330,6 @@ def _name(ctx: _Context, segment_start: int, segment: str, m: re.Match) -> str |
         return None
     if name.endswith(("CO2", "CO2e", "kWh", "GWh")):
         return None
-    at_start = m.start() == 0 or _OPENER.search(segment, max(0, m.start() - 6), m.start()) is not None
-    if len(words) == 1 and at_start and not ctx.is_proper(name, segment_start + m.start()):
-        return None  # a capitalized sentence opener ("Compliance"), not a name
     return name
 
 
@@ -1377,7 +1424,7 @@ _KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items()
 _KEYWORD_AT = re.compile("(?=(" + _one_of(re.escape(w) for w in sorted(_KEYWORD_TOPIC, key=len, reverse=True)) + "))")
 _KEYWORDS_STARTING = {w: [k for k in _KEYWORD_TOPIC if w.startswith(k)] for w in _KEYWORD_TOPIC}
 _LONGEST_KEYWORD = max(map(len, _KEYWORD_TOPIC))
-_KEYWORD_CHUNK = 512  # keywords are looked for in the chunks of this many characters that figures need
+_KEYWORD_CHUNK = 128  # keywords are looked for in the chunks of this many characters that figures need (a sentence or two)
 
 
 def _keywords_in(lowered: str) -> set[str]:
