@@ -82,8 +82,11 @@ class BatchCache:
 
     def remember_rejected(self, file, rejections: list[dict]) -> None:
         """Note that processing rejected file (source_path, sha256, info) whole, with these rows."""
-        self._write(self.here / (batch_key(self.code_version, [file]) + REJECTED_SUFFIX),
-                    json.dumps(rejections, sort_keys=True).encode("utf-8"))
+        try:
+            blob = json.dumps(rejections, sort_keys=True, default=str).encode("utf-8")
+        except (TypeError, ValueError):  # not worth failing a run that has loaded: no note
+            return
+        self._write(self.here / (batch_key(self.code_version, [file]) + REJECTED_SUFFIX), blob)
 
     def rejected(self, file) -> list[dict] | None:
         """The rejections processing gave file (this content, under this name and metadata, with
@@ -94,7 +97,10 @@ class BatchCache:
             os.utime(path)
         except (OSError, ValueError):
             return None
-        return rows if isinstance(rows, list) and all(isinstance(r, dict) for r in rows) else None
+        whole = isinstance(rows, list) and rows and all(
+            isinstance(r, dict) and isinstance(r.get("rejection_id"), str) and r.get("source_path") == file.source_path
+            for r in rows)
+        return rows if whole else None  # an empty or damaged note: as if absent
 
     def discard(self, key: str) -> None:
         """Forget an entry that cannot be read (another blob format, a damaged file)."""

@@ -163,7 +163,9 @@ def _check_code_version(batch: ProcessedBatch) -> None:
     """Refuse a batch processed by other code than this run's (see CodeMismatch)."""
     documents = batch.tables.get("documents")
     versions = set(documents.column("code_version").to_pylist()) if documents is not None else set()
-    for version in versions - {CODE_VERSION}:
+    if batch.code_version:  # said by the batch itself, even one whose every file was rejected
+        versions.add(batch.code_version)
+    for version in sorted(versions - {CODE_VERSION}):
         raise CodeMismatch(
             f"a worker ({batch.worker or 'unknown'}) processed documents with other code (code version "
             f"{version}; this run's: {CODE_VERSION}): install the same esg-pipeline version, with the same "
@@ -303,13 +305,18 @@ def make_task_runner(kind: str, dask_address: str | None = None, workers: int | 
 
 def _remember_rejected(cache: BatchCache, files: list[ChangedFile], batch: ProcessedBatch) -> None:
     """Note in the cache each file of a batch that processing rejected whole, with its rejections."""
+    if batch.code_version != CODE_VERSION:
+        return  # a batch from before batches said their code: not proof enough for a lasting note
     loaded = batch.loaded_ids
     by_path = {f.source_path: f for f in batch.files}
     for file in files:
         processed = by_path.get(file.source_path)
         if processed is None or processed.document_id in loaded:
             continue  # loaded, or not read this run (it changed meanwhile): nothing to remember
-        rows = {r["rejection_id"]: r for r in batch.rejections if r["source_path"] == file.source_path}
+        rows: dict[str, dict] = {}
+        for r in batch.rejections:  # the first of each rejection_id, as load_batch keeps
+            if r["source_path"] == file.source_path:
+                rows.setdefault(r["rejection_id"], r)
         if rows and not any(r["check"] == "processing_error" for r in rows.values()):
             cache.remember_rejected(file, list(rows.values()))  # not a crash: it may not happen twice
 

@@ -268,7 +268,7 @@ def process_files(sources: list[SourceFile], run_id: str, timings: dict[str, flo
     if timings is not None:
         timings["validate"] = timings.get("validate", 0.0) + time.thread_time() - started
     return ProcessedBatch([ProcessedFile(s.source_path, s.document_id, s.sha256) for s in sources], tables,
-                          [r for s in sources for r in rejections[s.document_id]])
+                          [r for s in sources for r in rejections[s.document_id]], code_version=CODE_VERSION)
 
 
 def process_sources(sources: list[SourceFile], run_id: str,

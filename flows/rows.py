@@ -62,6 +62,7 @@ class ProcessedBatch:
     rejections: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     worker: str = ""
+    code_version: str = ""  # of the code that processed it ("" in a blob from before this field)
 
     @property
     def loaded_ids(self) -> set[str]:
@@ -135,7 +136,7 @@ def encode_batch(batch: ProcessedBatch) -> bytes:
     """batch as one compressed blob: what a worker sends back and the processing cache keeps."""
     payload = pickle.dumps({
         "format": BLOB_FORMAT, "files": [tuple(f) for f in batch.files], "rejections": batch.rejections,
-        "seconds": batch.seconds, "worker": batch.worker,
+        "seconds": batch.seconds, "worker": batch.worker, "code_version": batch.code_version,
         "tables": {name: _ipc(table) for name, table in batch.tables.items()},
     }, protocol=pickle.HIGHEST_PROTOCOL)
     compressed = pa.Codec(_CODEC, compression_level=_LEVEL).compress(payload, asbytes=True)
@@ -155,7 +156,7 @@ def decode_batch(blob: bytes) -> ProcessedBatch:
             raise BadBlob(f"blob format {payload.get('format')!r}, not {BLOB_FORMAT}")
         tables = {name: pa.ipc.open_stream(data).read_all() for name, data in payload["tables"].items()}
         return ProcessedBatch([ProcessedFile(*f) for f in payload["files"]], tables, payload["rejections"],
-                              payload["seconds"], payload["worker"])
+                              payload["seconds"], payload["worker"], payload.get("code_version", ""))
     except BadBlob:
         raise
     except Exception as err:  # truncated, from another version, not ours at all

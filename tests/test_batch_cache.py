@@ -79,3 +79,7 @@ def test_a_file_rejected_whole_is_remembered_as_it_was_and_pruned_like_a_batch(t
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("not json")  # damaged: as if absent
     assert cache.rejected(scan) is None
+    marker.write_text("[]")  # a note of no rejections is no note
+    assert cache.rejected(scan) is None
+    cache.remember_rejected(scan, [{**rows[0], "char_start": object()}])  # not JSON: written as text, no error
+    assert cache.rejected(scan)[0]["rejection_id"] == "r1"

@@ -269,3 +269,12 @@ def test_a_batch_made_by_other_processing_code_is_refused_with_why():
     with pytest.raises(CodeMismatch, match=r"a worker \(node-7:4242\) processed documents with other code "
                                            r"\(code version 0123456789abcdef; this run's: "):
         _check_code_version(batch)
+    # a batch whose every file was rejected has no documents row: the batch says its code itself
+    from tests.test_readers_pdf import make_pdf
+
+    rejected = process_files([source_file("scan.pdf", make_pdf([[], []]), 10**6)], "run-1")
+    assert "documents" not in rejected.tables or rejected.tables["documents"].num_rows == 0
+    _check_code_version(rejected)
+    rejected.code_version = "0123456789abcdef"
+    with pytest.raises(CodeMismatch, match="code version 0123456789abcdef"):
+        _check_code_version(rejected)

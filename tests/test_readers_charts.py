@@ -20,10 +20,15 @@ def _read(text: str):
     return doc
 
 
+def _blocks_text(doc, kind: str) -> list[str]:
+    return [doc.text[b.char_start:b.char_end] for b in doc.blocks if b.kind == kind]
+
+
 def _figures(text: str) -> list[tuple]:
     (doc,) = process_sources([source_file("chart.txt", text.encode("utf-8"), 10**6)], "test")
     rows = doc.tables["figures"]
-    return [(r.surface, None if pd.isna(r.year) else int(r.year), r.unit, r.value_normalized)
+    return [(r.surface, None if pd.isna(r.year) else int(r.year), None if pd.isna(r.unit) else r.unit,
+             None if pd.isna(r.value_normalized) else r.value_normalized)
             for r in rows.itertuples() if isinstance(r.table_id, str)]
 
 
@@ -44,10 +49,15 @@ def test_values_on_the_axis_line_stop_where_the_next_title_runs_into_the_last_on
                               ("80", 2022, "%", 80.0)]
 
 
-def test_two_series_over_one_axis_are_read_series_by_series():
-    text = INTRO + "Energy use (GWh)\n 2020 2021 2022\n 10 11 12 20 21 23\n"
-    assert [(s, y) for s, y, _, _ in _figures(text)] == [("10", 2020), ("11", 2021), ("12", 2022),
-                                                          ("20", 2020), ("21", 2021), ("23", 2022)]
+def test_what_runs_into_a_chart_line_stays_text_and_keeps_its_figures():
+    text = INTRO + ("RECYCLING RATE (%)\n 2019 2020 2021 2022 63 58 62 80Notices of violation fell to 3 in 2022, "
+                    "and spills to 12 tonnes.\n")
+    doc = _read(text)
+    (table,) = doc.tables
+    assert text[table.char_start:table.char_end] == "2019 2020 2021 2022 63 58 62 80"
+    assert "Notices of violation fell to 3 in 2022, and spills to 12 tonnes." in _blocks_text(doc, "text")
+    (processed,) = process_sources([source_file("chart.txt", text.encode("utf-8"), 10**6)], "test")
+    assert "12 tonnes" in set(processed.tables["figures"].surface)
 
 
 def test_an_axis_last_year_run_into_a_heading_still_counts():
@@ -63,6 +73,13 @@ def test_what_is_not_a_chart_stays_prose():
         "We reported in 2019 2020 2021 and 2022 on 4 sites.\n",  # a sentence that lists years
         " 2019 2021 2022\n 5 6 7\n",  # years that do not follow one another
         " 2019 2020 2021 2022 30 23 19 1840%\n",  # one value written unlike the others ("18 40%" run together)
+        "Emissions (tCO2e)\n 0 50 100\n 2020 2021 2022\n",  # three tick labels
+        "Notes\n1 2 3\n2020 2021 2022\n",  # footnote numbers
+        " 2020 2021 2022\n 10 20 11 21 12 23\n",  # two series, or one year by year: the text does not say
+        " 2021 2022 2023 120 110 101 5 -8 -9\n",  # values and their changes
+        " 10 12 17\n 2020 2021 2022\n 5 7 6\n",  # values above and below the axis: which?
+        " 10 12 17\n\x0c 2020 2021 2022\n",  # values and axis on two pages
+        " 2019 2020 2021   2019 2020 2021\n",  # two axes side by side
     ]
     for text in not_charts:
         assert _read(INTRO + text).tables == [], text
@@ -90,3 +107,10 @@ def test_a_chart_in_a_pdf_becomes_a_table_in_place_of_its_prose_blocks():
     cells = rows[rows.table_id.notna()]
     assert list(zip(cells.surface, cells.year, cells.unit)) == [("1,991", 2012, "hour"), ("1,996", 2013, "hour"),
                                                                 ("1,966", 2014, "hour")]
+
+
+def test_a_sentence_above_a_chart_is_not_its_title():
+    text = INTRO + "All figures in this section are in thousand tonnes (kt).\n\n 12 15 17\n 2020 2021 2022\n"
+    (table,) = _read(text).tables
+    assert table.caption_start is None
+    assert [(s, y, u) for s, y, u, _ in _figures(text)] == [("12", 2020, None), ("15", 2021, None), ("17", 2022, None)]

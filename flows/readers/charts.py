@@ -32,7 +32,6 @@ _WORD_START = re.compile(r"[A-Z][a-z]")
 _AXIS_TITLE = re.compile(r"(?i:\((?:fiscal |financial |calendar )?years?\)|\(FY\))")
 _SEPARATOR = frozenset({"-", "–", "—", "|"})
 MIN_YEARS = 3
-MAX_SERIES = 4
 MAX_LINE = 2000  # characters: a chart's axis or values line is short; a longer line is prose
 
 
@@ -41,8 +40,9 @@ def _number(token: str) -> float:
 
 
 def _ticks(values: Sequence[float]) -> bool:
-    """Four or more values in equal, non-zero steps: an axis's labels, not data."""
-    if len(values) < 4:
+    """Values in equal, non-zero steps: an axis's labels ("0 50 100") or footnote numbers
+    ("1 2 3"), not data."""
+    if len(values) < 3:
         return False
     step = values[1] - values[0]
     return step != 0 and all(abs((b - a) - step) < 1e-9 for a, b in zip(values, values[1:]))
@@ -93,38 +93,54 @@ def _values(tokens: list[re.Match], offset: int, allow_glued_end: bool = True) -
     return spans
 
 
-def _series(spans: list[tuple[int, int]], n_years: int, text: str) -> list[list[tuple[int, int]]] | None:
-    """spans cut into series of one value a year, or None when they do not make whole series."""
-    if not spans or len(spans) % n_years or len(spans) // n_years > MAX_SERIES:
+def _series(spans: list[tuple[int, int]], n_years: int, text: str) -> list[tuple[int, int]] | None:
+    """spans as one series of one value a year, or None when they are not one.
+
+    Exactly one value a year: more could be a second series, but whether it is written series
+    by series or year by year, or holds changes or totals, the text does not say.
+    """
+    if len(spans) != n_years:
         return None
-    rows = [spans[i:i + n_years] for i in range(0, len(spans), n_years)]
-    if any(_ticks([_number(text[a:b]) for a, b in row]) for row in rows):
+    surfaces = [text[a:b] for a, b in spans]
+    if _ticks([_number(s) for s in surfaces]):
         return None
-    if any(len({text[a:b].endswith("%") for a, b in row}) > 1 for row in rows):
+    if len({s.endswith("%") for s in surfaces}) > 1:
         return None  # "18 40%" run together as "1840%": one series is written one way
-    return rows
+    if all(_YEAR.fullmatch(s) for s in surfaces):
+        return None  # another axis ("2019 2020 2021   2019 2020 2021"), not values
+    return spans
 
 
 _TICK = re.compile(r"[-−]?[\d.,]+%?")
 CAPTION_REACH = 12  # lines above a chart searched for its title (past its axis's tick labels)
 SUBTITLE_LENGTH = 60  # a title and the unit line under it are short: prose lines are longer
+TITLE_LENGTH = 120
+_CLAUSE_ENDS = (".", ",", ";", ":")
 
 
-def chart_caption(lines: Sequence, first: int, not_caption: set[int]) -> tuple[int, int] | None:
+def _title_like(line) -> bool:
+    """A line that can be a chart's title: words, short, not ending like a sentence or clause."""
+    return any(ch.isalpha() for ch in line.s) and len(line.s) <= TITLE_LENGTH and not line.s.endswith(_CLAUSE_ENDS)
+
+
+def chart_caption(lines: Sequence, first: int, not_caption: set[int], used: set[int] = frozenset()
+                  ) -> tuple[int, int] | None:
     """The title of the chart whose first line is first: the nearest line above it with words,
-    past blank lines and the y axis's tick labels (a number alone on a line); with the line above
-    it too when both are short (a title over its unit line), not prose. A heading can be a
-    chart's title; lines in not_caption (running headers, tables) cannot."""
+    past blank lines and the y axis's tick labels (a number alone on a line), on the same page,
+    if it reads as a title (short, not a sentence); with the line above it too when both are
+    short (a title over its unit line). A heading can be a chart's title; lines in not_caption
+    (running headers, tables) or used (other charts) cannot."""
     x = first - 1
     while x >= 0 and first - x <= CAPTION_REACH and (lines[x].blank or _TICK.fullmatch(lines[x].s)):
         x -= 1
-    if x < 0 or first - x > CAPTION_REACH or x in not_caption or not any(ch.isalpha() for ch in lines[x].s):
+    if x < 0 or first - x > CAPTION_REACH or x in not_caption or x in used or lines[x].page != lines[first].page \
+            or not _title_like(lines[x]):
         return None
     top = x
     above = x - 1
-    if len(lines[x].s) <= SUBTITLE_LENGTH and above >= 0 and above not in not_caption and not lines[above].blank \
-            and any(ch.isalpha() for ch in lines[above].s) and len(lines[above].s) <= SUBTITLE_LENGTH \
-            and not lines[above].s.endswith((".", ",", ";", ":")):
+    if len(lines[x].s) <= SUBTITLE_LENGTH and above >= 0 and above not in not_caption and above not in used \
+            and not lines[above].blank and lines[above].page == lines[x].page and _title_like(lines[above]) \
+            and len(lines[above].s) <= SUBTITLE_LENGTH:
         top = above  # a title over its unit line: "WATER WITHDRAWAL" over "(million m3)"
     return lines[top].s_start, lines[x].s_start + len(lines[x].s)
 
@@ -132,18 +148,28 @@ def chart_caption(lines: Sequence, first: int, not_caption: set[int]) -> tuple[i
 def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[int] = frozenset()
                  ) -> list[tuple[int, int, Table]]:
     """(first line, last line, Table) of each chart found: lines are the reader's (offset, raw and
-    stripped text of each line); lines in skip (headings, furniture, tables) are left alone, and
-    lines in not_caption are never a chart's title."""
+    stripped text of each line, page); lines in skip (headings, furniture, tables) are left alone,
+    and lines in not_caption are never a chart's title.
+
+    A chart's table ends with its last value or year: what a PDF ran into it on the same line
+    (the next title, a sentence) is not part of it, and stays text (``Table.char_end`` is then
+    before the end of its last line).
+    """
     found: list[tuple[int, int, Table]] = []
     used: set[int] = set()
 
-    def content(x: int, step: int) -> int | None:
-        """The first line from x on (going by step) that is not blank, one blank line at most
-        passed over (a PDF's text runs are a blank line apart), if it can hold a chart's values."""
+    def content(i: int, step: int) -> int | None:
+        """The line next to line i (going by step) that is not blank, one blank line at most
+        passed over (a PDF's text runs are a blank line apart) and never a page break, if it
+        can hold a chart's values."""
+        x = i + step
         if 0 <= x < len(lines) and lines[x].blank:
             x += step
-        return x if 0 <= x < len(lines) and x not in skip and x not in used and not lines[x].blank \
-            and len(lines[x].s) <= MAX_LINE else None
+        if not (0 <= x < len(lines)) or x in skip or x in used or lines[x].blank or len(lines[x].s) > MAX_LINE:
+            return None
+        if any(lines[y].page != lines[i].page for y in range(min(i, x), max(i, x) + 1)):
+            return None
+        return x
 
     for i, line in enumerate(lines):
         if i in skip or i in used or line.blank or len(line.s) > MAX_LINE or not any(ch.isdigit() for ch in line.s[:8]):
@@ -160,33 +186,37 @@ def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[in
         after = [] if glued else tokens[end:]
         if after and _AXIS_TITLE.fullmatch(line.raw[after[0].start():].strip()):
             after = []  # the axis's own title: "2012 2013 2014 (Fiscal year)"
-        rows, lines_used = None, [i]
         if before and after:
             continue  # numbers on both sides of the axis: which are the values is a guess
+        series, lines_used = None, [i]
         if before or after:  # the values share the axis's line
             spans = before or _values(after, line.start)
-            rows = _series(spans, len(years), text) if spans else None
-        else:  # on the line just above or just below it
-            for x in (content(i - 1, -1), content(i + 1, 1)):
-                if x is None:
-                    continue
-                spans = _values(list(_TOKEN.finditer(lines[x].raw)), lines[x].start)
-                rows = _series(spans, len(years), text) if spans else None
-                if rows:
-                    lines_used = sorted([i, x])
-                    break
-        if not rows:
+            series = _series(spans, len(years), text) if spans else None
+        else:  # on the line just above or just below it, not both
+            candidates = []
+            for x in (content(i, -1), content(i, 1)):
+                if x is not None:
+                    spans = _values(list(_TOKEN.finditer(lines[x].raw)), lines[x].start)
+                    if spans and _series(spans, len(years), text):
+                        candidates.append((x, spans))
+            if len(candidates) == 1:
+                (x, series), = candidates
+                lines_used = sorted([i, x])
+        if not series:
             continue
         used.update(lines_used)
         header = [(line.start + m.start(), line.start + m.start() + 4) for m in years]
         cells = tuple(Cell(row=0, col=c, char_start=a, char_end=b, header=True) for c, (a, b) in enumerate(header))
-        cells += tuple(Cell(row=r, col=c, char_start=a, char_end=b)
-                       for r, row in enumerate(rows, start=1) for c, (a, b) in enumerate(row))
+        cells += tuple(Cell(row=1, col=c, char_start=a, char_end=b) for c, (a, b) in enumerate(series))
         top, bottom = lines[lines_used[0]], lines[lines_used[-1]]
-        caption = chart_caption(lines, lines_used[0], not_caption | used)
+        end, line_end = max(c.char_end for c in cells), bottom.s_start + len(bottom.s)
+        rest = text[end:line_end].strip()
+        if not rest or _AXIS_TITLE.fullmatch(rest):
+            end = line_end  # the axis's own title is the chart's; anything else run into it is not
+        caption = chart_caption(lines, lines_used[0], not_caption, used)
         found.append((lines_used[0], lines_used[-1], Table(
-            char_start=top.s_start, char_end=bottom.s_start + len(bottom.s), n_rows=1 + len(rows),
-            n_cols=len(years), header_rows=1, cells=cells, caption_start=caption[0] if caption else None,
+            char_start=top.s_start, char_end=end, n_rows=2, n_cols=len(years),
+            header_rows=1, cells=cells, caption_start=caption[0] if caption else None,
             caption_end=caption[1] if caption else None)))
     return found
 
@@ -201,18 +231,27 @@ def add_charts(text: str, blocks: list[Block], tables: list[Table], headings: Se
 
     lines = split_lines(text)
     starts = [line.start for line in lines]
-    taken: set[int] = set()  # lines no chart may use: headings, furniture, tables, references
-    for start, end in [(h.char_start, h.char_end) for h in headings] + \
-            [(b.char_start, b.char_end) for b in blocks if b.kind not in ("text", "list", "caption")]:
-        first, last = bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, max(start, end - 1)) - 1
-        taken.update(range(first, last + 1))
-    blocks, tables = list(blocks), list(tables)
-    for _, _, chart in chart_series(text, lines, taken, taken):
-        inside = [b for b in blocks if b.char_start < chart.char_end and chart.char_start < b.char_end]
-        if any(b.char_start < chart.char_start or b.char_end > chart.char_end for b in inside):
-            continue
-        blocks = [b for b in blocks if b not in inside] + [Block("table", chart.char_start, chart.char_end)]
+    def lines_of(start: int, end: int) -> range:
+        return range(bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, max(start, end - 1)))
+
+    # lines no chart may use: headings, furniture, tables, references; of those, all but
+    # headings can never be a chart's title either
+    not_caption = {x for b in blocks if b.kind not in ("text", "list", "caption") for x in lines_of(b.char_start, b.char_end)}
+    taken = not_caption | {x for h in headings for x in lines_of(h.char_start, h.char_end)}
+    tables = list(tables)
+    blocks = sorted(blocks, key=lambda b: b.char_start)
+    block_starts = [b.char_start for b in blocks]
+    gone: set[int] = set()  # indexes of blocks a chart took the place of
+    added: list[Block] = []
+    for _, _, chart in chart_series(text, lines, taken, not_caption):
+        lo = max(0, bisect.bisect_right(block_starts, chart.char_start) - 1)
+        hi = bisect.bisect_left(block_starts, chart.char_end)
+        inside = [k for k in range(lo, hi) if blocks[k].char_end > chart.char_start]
+        if any(blocks[k].char_start < chart.char_start or blocks[k].char_end > chart.char_end for k in inside):
+            continue  # it would cut a block in two: left as it is
+        gone.update(inside)
+        added.append(Block("table", chart.char_start, chart.char_end))
         tables.append(chart)
-    blocks.sort(key=lambda b: b.char_start)
+    blocks = sorted([b for k, b in enumerate(blocks) if k not in gone] + added, key=lambda b: b.char_start)
     tables.sort(key=lambda t: t.char_start)
     return blocks, tables

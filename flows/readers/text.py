@@ -435,15 +435,21 @@ def read_text(source_path: str, sha256: str, text: str) -> Document:
     table_runs = sorted(tables_at)
     table_lines = {x for a, b in table_runs for x in range(a, b + 1)}
     tables = [tables_at[run] for run in table_runs]
-    blocks = _blocks(text, lines, heading_lines, furniture, table_runs, table_lines)
+    table_ends = {a: tables_at[a, b].char_end for a, b in table_runs}
+    blocks = _blocks(text, lines, heading_lines, furniture, table_runs, table_lines, table_ends)
     blocks = _mark_references(text, blocks, headings)
     return Document(source_path=source_path, sha256=sha256, format="txt", text=text, pages=pages,
                     headings=headings, blocks=blocks, tables=tables)
 
 
 def _blocks(text: str, lines: list[_Line], heading_lines: set[int], furniture: set[int],
-            table_runs: list[tuple[int, int]], table_lines: set[int]) -> list[Block]:
-    """Blocks between headings: paragraphs, lists, tables, references and furniture, in order."""
+            table_runs: list[tuple[int, int]], table_lines: set[int],
+            table_ends: dict[int, int] | None = None) -> list[Block]:
+    """Blocks between headings: paragraphs, lists, tables, references and furniture, in order.
+
+    table_ends: where a table that ends before its last line does ends (a chart whose line runs
+    on into a title or a sentence); the rest of that line is a text block of its own.
+    """
     blocks: list[Block] = []
     table_start = {a: b for a, b in table_runs}
     has_blank_lines = any(line.blank for line in lines[1:-1])
@@ -469,7 +475,12 @@ def _blocks(text: str, lines: list[_Line], heading_lines: set[int], furniture: s
         if i in table_start:
             flush()
             last = table_start[i]
-            blocks.append(Block("table", line.s_start, lines[last].s_start + len(lines[last].s)))
+            line_end = lines[last].s_start + len(lines[last].s)
+            end = min((table_ends or {}).get(i, line_end), line_end)
+            blocks.append(Block("table", line.s_start, end))
+            tail = text[end:line_end]
+            if tail.strip():
+                blocks.append(Block("text", end + len(tail) - len(tail.lstrip()), line_end))
             i = last + 1
             continue
         if current and lines[current[-1]].page != line.page:
