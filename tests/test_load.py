@@ -306,6 +306,37 @@ def test_missing_values_load_as_null_not_nan(warehouse):
     assert con.execute("SELECT title IS NULL, title_char_start IS NULL FROM sections").fetchall() == [(False, False)]
 
 
+def _row_groups(con, table: str) -> list[int]:
+    """Rows in each row group of table, as stored (deleted rows included)."""
+    return con.execute(f"""
+        SELECT coalesce(list(rows ORDER BY row_group_id), []) FROM (
+            SELECT row_group_id, sum(count) AS rows FROM pragma_storage_info('{table}')
+            WHERE column_name = 'document_id' AND segment_type = 'VARCHAR' GROUP BY row_group_id)""").fetchone()[0]
+
+
+def test_a_checkpoint_writes_only_what_is_new_never_merging_row_groups(warehouse):
+    """The writer's DuckDB never merges (rewrites) row groups earlier checkpoints wrote: that
+    rewrote every document's text again as the warehouse doubled (WRITER_CONFIG). A reloaded
+    document's old row group, all deleted, is still dropped; and so after reopening the file."""
+    con = load.connect(warehouse)
+    assert con.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()[0] == 0
+    for i in range(4):
+        load.load_document(con, _doc(f"{i}.txt", f"Sub header: S\nWe gave {300 + i} meals.\n"), "run-1")
+        con.execute("CHECKPOINT")
+    assert _row_groups(con, "documents") == [1, 1, 1, 1]  # DuckDB's default merges them into one
+    load.load_document(con, _doc("0.txt", "Sub header: S\nWe gave 999 meals.\n", "run-2"), "run-2")
+    con.execute("CHECKPOINT")
+    assert _row_groups(con, "documents") == [1, 1, 1, 1]
+    assert _counts(con)["documents"] == 4
+    con.close()
+    con = load.connect(warehouse)
+    load.load_document(con, _doc("4.txt", "Sub header: S\nWe gave 5 meals.\n"), "run-3")
+    con.close()
+    con = load.connect(warehouse, read_only=True)
+    assert _row_groups(con, "documents") == [1, 1, 1, 1, 1]
+    assert con.execute("SELECT count(*), count(DISTINCT document_id) FROM documents").fetchone() == (5, 5)
+
+
 def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_again(warehouse):
     from flows.version import CODE_VERSION
 
