@@ -201,13 +201,16 @@ def ingest_reports(
 
     con = load.connect(warehouse, wait_seconds=wait_seconds, notify=notify)
     # While loading: appending batches is serial work, and DuckDB's own threads would only contend
-    # with the workers for the cores (a third less CPU per document with one thread); checkpoints
-    # every 256 MB of log rather than 16 MB (each costs more as the warehouse grows: 10,000
-    # documents load in half the time); and memory bounded, so the writer's stays flat however
-    # many documents it loads (measured: 0.45 GB at 10,000 documents, 0.7 GB unbounded).
+    # with the workers for the cores (a third less CPU per document with one thread); a checkpoint
+    # every 64 MB of log (about 300 documents), which writes only those documents' rows, as the
+    # writer's connection never merges row groups (flows/warehouse.py: WRITER_CONFIG); and memory
+    # bounded, so the writer's stays flat however many documents it loads. What DuckDB holds is
+    # the rows not yet checkpointed (up to ~2x the log) and blocks it wrote or read (evictable):
+    # with 256 MB, a standalone writer's peak was 0.78 GB from 4,000 to 30,000 documents, with 512 MB
+    # 1.03 GB and still growing at 10,000 (the cache of blocks filling up), at the same CPU.
     con.execute("SET threads = 1")
-    con.execute("SET checkpoint_threshold = '256MB'")
-    con.execute("SET memory_limit = '512MB'")
+    con.execute("SET checkpoint_threshold = '64MB'")
+    con.execute("SET memory_limit = '256MB'")
     counts = {"files": 0, "loaded": 0, "skipped": 0, "rejected": 0, "missing": 0, "from_cache": 0,
               "sections": 0, "pages": 0, "paragraphs": 0, "figures": 0, "rejections": 0}
     seconds = {"scan": 0.0, "parse_extract": 0.0, "validate": 0.0, "wait": 0.0, "load": 0.0}
