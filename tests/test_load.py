@@ -474,3 +474,35 @@ def test_every_table_and_column_carries_its_description_in_duckdb(warehouse):
     assert con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'facts' AND column_name = 'year'"
                        ).fetchone()[0] == described["facts"][1]["year"]
     assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'facts'").fetchone()[0] == described["facts"][0]
+
+
+def test_a_batch_larger_than_the_writers_memory_limit_loads_under_the_limit_it_is_given(warehouse):
+    """The flow's writer runs DuckDB under a small memory limit (WRITER_MEMORY); a batch of very
+    large documents gets twice its rows' bytes (writer_memory), without which it cannot commit.
+    Here scaled down: a 32 MiB floor and six documents of 8 MB text."""
+    import pyarrow as pa
+
+    from flows.pipeline import writer_memory
+
+    docs = [_doc(f"{i}.txt", f"Sub header: S\nWe gave {300 + i} meals.\n") for i in range(6)]
+    batch = load.batch_of(docs)
+    documents = batch.tables["documents"]
+    big = [str(i) * 8_000_000 for i in range(6)]
+    batch.tables["documents"] = documents.set_column(
+        documents.schema.get_field_index("text"), "text", pa.array(big, pa.large_string()))
+    floor = 32 * 2**20
+    assert writer_memory(load.batch_of(docs[:1]), floor) == floor
+    limit = writer_memory(batch, floor)
+    assert limit > 2 * 48_000_000
+    con = load.connect(warehouse)
+    con.execute("SET threads = 1")
+    con.execute(f"SET memory_limit = '{floor // 2**20}MiB'")
+    with pytest.raises(duckdb.Error, match="failed to pin block"):  # and DuckDB gives up on the database
+        load.load_batch(con, batch, "run-1")
+    con.close()
+    con = load.connect(warehouse)
+    assert _counts(con)["documents"] == 0  # nothing of the batch
+    con.execute("SET threads = 1")
+    con.execute(f"SET memory_limit = '{-(-limit // 2**20)}MiB'")
+    assert load.load_batch(con, batch, "run-1")["documents"] == 6
+    assert con.execute("SELECT sum(length(text)) FROM documents").fetchone()[0] == 48_000_000
