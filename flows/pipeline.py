@@ -38,6 +38,14 @@ from flows.version import CODE_VERSION
 
 _DEFAULTS = Settings()
 MAX_IN_FLIGHT = 64  # batches sent out and not yet loaded, at most (bounds the flow's memory)
+WRITER_MEMORY = 256 * 2**20  # the writer's DuckDB memory limit while loading (see ingest_reports)
+
+
+def writer_memory(batch: ProcessedBatch, floor: int = WRITER_MEMORY) -> int:
+    """DuckDB's memory limit for loading batch: floor, or twice the batch's rows (their Arrow
+    bytes) when that is more. A batch of very large documents needs about 1.5x its rows to commit
+    (six 60 MB texts: 343 MB of rows fail under a 343 MB limit, commit under 514 MB)."""
+    return max(floor, 2 * sum(rows.nbytes for rows in batch.tables.values()))
 
 
 @task(name="scan-raw", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -203,13 +211,18 @@ def ingest_reports(
 
     con = load.connect(warehouse, wait_seconds=wait_seconds, notify=notify)
     # While loading: appending batches is serial work, and DuckDB's own threads would only contend
-    # with the workers for the cores (a third less CPU per document with one thread); checkpoints
-    # every 256 MB of log rather than 16 MB (each costs more as the warehouse grows: 10,000
-    # documents load in half the time); and memory bounded, so the writer's stays flat however
-    # many documents it loads (measured: 0.45 GB at 10,000 documents, 0.7 GB unbounded).
+    # with the workers for the cores (a third less CPU per document with one thread); a checkpoint
+    # every 64 MB of log (about 300 documents), which writes only those documents' rows, as the
+    # writer's connection never merges row groups (flows/warehouse.py: WRITER_CONFIG); and memory
+    # bounded, so the writer's stays flat however many documents it loads. What DuckDB holds is
+    # the rows not yet checkpointed (up to ~2x the log) and blocks it wrote or read (evictable):
+    # with 256 MB, a standalone writer's peak was 0.78 GB from 4,000 to 30,000 documents, with 512 MB
+    # 1.03 GB and still growing at 10,000 (the cache of blocks filling up), at the same CPU. A
+    # batch too large for that gets what it needs (writer_memory) while it loads.
     con.execute("SET threads = 1")
-    con.execute("SET checkpoint_threshold = '256MB'")
-    con.execute("SET memory_limit = '512MB'")
+    con.execute("SET checkpoint_threshold = '64MB'")
+    memory_limit = WRITER_MEMORY
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY // 2**20}MiB'")
     counts = {"files": 0, "loaded": 0, "skipped": 0, "rejected": 0, "missing": 0, "from_cache": 0,
               "sections": 0, "pages": 0, "paragraphs": 0, "figures": 0, "rejections": 0}
     seconds = {"scan": 0.0, "parse_extract": 0.0, "validate": 0.0, "wait": 0.0, "load": 0.0}
@@ -251,6 +264,9 @@ def ingest_reports(
                     seconds[key] += value
             progress.processed(len(item.files))
             loading = clock()
+            if writer_memory(batch) != memory_limit:
+                memory_limit = writer_memory(batch)
+                con.execute(f"SET memory_limit = '{-(-memory_limit // 2**20)}MiB'")
             written = load.load_batch(con, batch, run_id)
             seconds["load"] += clock() - loading
             counts["loaded"] += written["documents"]

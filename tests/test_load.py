@@ -306,6 +306,37 @@ def test_missing_values_load_as_null_not_nan(warehouse):
     assert con.execute("SELECT title IS NULL, title_char_start IS NULL FROM sections").fetchall() == [(False, False)]
 
 
+def _row_groups(con, table: str) -> list[int]:
+    """Rows in each row group of table, as stored (deleted rows included)."""
+    return con.execute(f"""
+        SELECT coalesce(list(rows ORDER BY row_group_id), []) FROM (
+            SELECT row_group_id, sum(count) AS rows FROM pragma_storage_info('{table}')
+            WHERE column_name = 'document_id' AND segment_type = 'VARCHAR' GROUP BY row_group_id)""").fetchone()[0]
+
+
+def test_a_checkpoint_writes_only_what_is_new_never_merging_row_groups(warehouse):
+    """The writer's DuckDB never merges (rewrites) row groups earlier checkpoints wrote: that
+    rewrote every document's text again as the warehouse doubled (WRITER_CONFIG). A reloaded
+    document's old row group, all deleted, is still dropped; and so after reopening the file."""
+    con = load.connect(warehouse)
+    assert con.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()[0] == 0
+    for i in range(4):
+        load.load_document(con, _doc(f"{i}.txt", f"Sub header: S\nWe gave {300 + i} meals.\n"), "run-1")
+        con.execute("CHECKPOINT")
+    assert _row_groups(con, "documents") == [1, 1, 1, 1]  # DuckDB's default merges them into one
+    load.load_document(con, _doc("0.txt", "Sub header: S\nWe gave 999 meals.\n", "run-2"), "run-2")
+    con.execute("CHECKPOINT")
+    assert _row_groups(con, "documents") == [1, 1, 1, 1]
+    assert _counts(con)["documents"] == 4
+    con.close()
+    con = load.connect(warehouse)
+    load.load_document(con, _doc("4.txt", "Sub header: S\nWe gave 5 meals.\n"), "run-3")
+    con.close()
+    con = load.connect(warehouse, read_only=True)
+    assert _row_groups(con, "documents") == [1, 1, 1, 1, 1]
+    assert con.execute("SELECT count(*), count(DISTINCT document_id) FROM documents").fetchone() == (5, 5)
+
+
 def test_version_1_warehouse_gains_code_version_and_its_documents_are_processed_again(warehouse):
     from flows.version import CODE_VERSION
 
@@ -443,3 +474,35 @@ def test_every_table_and_column_carries_its_description_in_duckdb(warehouse):
     assert con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'facts' AND column_name = 'year'"
                        ).fetchone()[0] == described["facts"][1]["year"]
     assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'facts'").fetchone()[0] == described["facts"][0]
+
+
+def test_a_batch_larger_than_the_writers_memory_limit_loads_under_the_limit_it_is_given(warehouse):
+    """The flow's writer runs DuckDB under a small memory limit (WRITER_MEMORY); a batch of very
+    large documents gets twice its rows' bytes (writer_memory), without which it cannot commit.
+    Here scaled down: a 32 MiB floor and six documents of 8 MB text."""
+    import pyarrow as pa
+
+    from flows.pipeline import writer_memory
+
+    docs = [_doc(f"{i}.txt", f"Sub header: S\nWe gave {300 + i} meals.\n") for i in range(6)]
+    batch = load.batch_of(docs)
+    documents = batch.tables["documents"]
+    big = [str(i) * 8_000_000 for i in range(6)]
+    batch.tables["documents"] = documents.set_column(
+        documents.schema.get_field_index("text"), "text", pa.array(big, pa.large_string()))
+    floor = 32 * 2**20
+    assert writer_memory(load.batch_of(docs[:1]), floor) == floor
+    limit = writer_memory(batch, floor)
+    assert limit > 2 * 48_000_000
+    con = load.connect(warehouse)
+    con.execute("SET threads = 1")
+    con.execute(f"SET memory_limit = '{floor // 2**20}MiB'")
+    with pytest.raises(duckdb.Error, match="failed to pin block"):  # and DuckDB gives up on the database
+        load.load_batch(con, batch, "run-1")
+    con.close()
+    con = load.connect(warehouse)
+    assert _counts(con)["documents"] == 0  # nothing of the batch
+    con.execute("SET threads = 1")
+    con.execute(f"SET memory_limit = '{-(-limit // 2**20)}MiB'")
+    assert load.load_batch(con, batch, "run-1")["documents"] == 6
+    assert con.execute("SELECT sum(length(text)) FROM documents").fetchone()[0] == 48_000_000
