@@ -53,6 +53,9 @@ class BatchCache:
     def _path(self, key: str) -> Path:
         return self.here / (key + SUFFIX)
 
+    def _rejected_path(self, file) -> Path:
+        return self.here / (batch_key(self.code_version, [file]) + REJECTED_SUFFIX)
+
     def get(self, key: str) -> bytes | None:
         """The blob kept for key, or None (marked used, so it does not expire)."""
         path = self._path(key)
@@ -86,12 +89,12 @@ class BatchCache:
             blob = json.dumps(rejections, sort_keys=True, default=str).encode("utf-8")
         except (TypeError, ValueError):  # not worth failing a run that has loaded: no note
             return
-        self._write(self.here / (batch_key(self.code_version, [file]) + REJECTED_SUFFIX), blob)
+        self._write(self._rejected_path(file), blob)
 
     def rejected(self, file) -> list[dict] | None:
         """The rejections processing gave file (this content, under this name and metadata, with
         this code), if it rejected it whole; else None (marked used, so it does not expire)."""
-        path = self.here / (batch_key(self.code_version, [file]) + REJECTED_SUFFIX)
+        path = self._rejected_path(file)
         try:
             rows = json.loads(path.read_bytes())
             os.utime(path)

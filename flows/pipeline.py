@@ -214,7 +214,7 @@ def ingest_reports(
     # with the workers for the cores (a third less CPU per document with one thread); a checkpoint
     # every 64 MB of log (about 300 documents), which writes only those documents' rows, as the
     # writer's connection never merges row groups (flows/warehouse.py: WRITER_CONFIG); and memory
-    # bounded, so the writer's stays flat however many documents it loads. What DuckDB holds is
+    # bounded (not yet flat with the warehouse's size: see below and the README). What DuckDB holds is
     # the rows not yet checkpointed (up to ~2x the log) and blocks it wrote or read (evictable):
     # with 256 MB, a standalone writer's peak was 0.78 GB from 4,000 to 30,000 documents, with 512 MB
     # 1.03 GB at 10,000 (the cache of blocks filling up), at the same CPU. But 256 MB is too little
@@ -266,8 +266,9 @@ def ingest_reports(
                     seconds[key] += value
             progress.processed(len(item.files))
             loading = clock()
-            if writer_memory(batch) != memory_limit:
-                memory_limit = writer_memory(batch)
+            needed = writer_memory(batch)
+            if needed != memory_limit:
+                memory_limit = needed
                 con.execute(f"SET memory_limit = '{-(-memory_limit // 2**20)}MiB'")
             written = load.load_batch(con, batch, run_id)
             seconds["load"] += clock() - loading
@@ -327,14 +328,14 @@ def _remember_rejected(cache: BatchCache, files: list[ChangedFile], batch: Proce
         return  # a batch from before batches said their code: not proof enough for a lasting note
     loaded = batch.loaded_ids
     by_path = {f.source_path: f for f in batch.files}
+    rejections: dict[str, dict[str, dict]] = {}  # source_path -> rejection_id -> its first row, as load_batch keeps
+    for r in batch.rejections:
+        rejections.setdefault(r["source_path"], {}).setdefault(r["rejection_id"], r)
     for file in files:
         processed = by_path.get(file.source_path)
         if processed is None or processed.document_id in loaded:
             continue  # loaded, or not read this run (it changed meanwhile): nothing to remember
-        rows: dict[str, dict] = {}
-        for r in batch.rejections:  # the first of each rejection_id, as load_batch keeps
-            if r["source_path"] == file.source_path:
-                rows.setdefault(r["rejection_id"], r)
+        rows = rejections.get(file.source_path, {})
         if rows and not any(r["check"] == "processing_error" for r in rows.values()):
             cache.remember_rejected(file, list(rows.values()))  # not a crash: it may not happen twice
 

@@ -1,18 +1,18 @@
 """Charts flattened into text: a year axis and the series plotted over it, read as a table.
 
 Text taken from a PDF keeps a bar or line chart as runs of numbers: its x axis, a row of
-consecutive years ("2014 2015 ... 2022"), next to the values plotted over those years, one per
-year per series ("100 94 79 81 49 56 34 62 48"), on the axis line itself, or on the line just
-above or just below it (a blank line between them aside). ``chart_series`` finds such pairs and returns each as a Table (a header row of years,
-a row per series, no label column), so the table reader's rules give each value its year, and
-the chart's title (its caption: the nearest words above it, past the y axis's tick labels) its
-unit.
+consecutive years ("2014 2015 ... 2022"), next to the values plotted over those years, one a year
+("100 94 79 81 49 56 34 62 48"), on the axis line itself, or on the line just above or just below
+it (one blank line between them allowed, a page break not). ``chart_series`` finds such pairs and
+returns each as a Table (a header row of years, one row of values, no label column), so the table
+reader's rules give each value its year, and the chart's title (its caption: the nearest words
+above it, past the y axis's tick labels) its unit.
 
 It stays narrow, since a wrong year on a figure is worse than none: the years must follow one
-another; the values must be exactly one per year for each series (one or more series); a line
-of values that climbs or falls in equal steps (an axis's tick labels: "0 20 40 60 80") is not a
-series; and any other word on those lines (but a trailing word glued to the last value, as PDF
-text often runs a chart's last label into its next title) means it is not a chart.
+another; the values must be exactly one a year; values in equal steps (tick labels "0 20 40 60",
+footnote numbers "1 2 3") are not a series; values both above and below the axis are a guess; and
+any other word on those lines means it is not a chart, but for what a PDF ran into the last value
+or year (the next title, a sentence), which ends the chart and stays text.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _TOKEN = re.compile(r"\S+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # a plotted value: 63, 2,545, 0.93, -4,755, (1.9), 40%
 _VALUE = re.compile(r"\(?[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?%?|\(?[-−]?\d+(?:\.\d+)?\)?%?")
-_GLUED = re.compile(r"(\(?[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?%?|\(?[-−]?\d+(?:\.\d+)?\)?%?)(?=[A-Z][a-z])")
+_GLUED = re.compile(f"({_VALUE.pattern})(?=[A-Z][a-z])")  # a value run into the next title: "80Notices"
 _WORD_START = re.compile(r"[A-Z][a-z]")
 _AXIS_TITLE = re.compile(r"(?i:\((?:fiscal |financial |calendar )?years?\)|\(FY\))")
 _SEPARATOR = frozenset({"-", "–", "—", "|"})
