@@ -48,13 +48,16 @@ def table_descriptions() -> dict[str, tuple[str, dict[str, str]]]:
 
 
 def table_reference() -> str:
-    """Markdown for every table: its description, primary key and columns (type, description)."""
+    """Markdown for every table: its description, key and columns (type, description)."""
+    from flows.load import INDEXED_KEYS
+
     parts = []
     described = table_descriptions()
     for table, (model, key) in TABLES.items():
         schema = model.to_schema()
         doc = described[table][0]
-        parts.append(f"### `{table}`\n\n{doc} Primary key: `{key}`.\n")
+        kind = "Primary key" if table in INDEXED_KEYS else "Key (unique, not indexed: see Lineage)"
+        parts.append(f"### `{table}`\n\n{doc} {kind}: `{key}`.\n")
         rows = ["| column | type | description |", "|---|---|---|"]
         for name, column in schema.columns.items():
             null = "" if column.nullable else " not null"

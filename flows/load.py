@@ -68,13 +68,25 @@ def _sql_type(dtype) -> str:
     return "VARCHAR"
 
 
+# The tables whose key DuckDB enforces with a PRIMARY KEY: one row per document, file rejection
+# or run, so their indexes stay small. The others' keys (figure_id, paragraph_id, ...) are unique
+# without an index: each starts with its document_id, pandera checks them unique in a batch
+# (unique=True in schemas/), load_batch deletes a document's old rows before it appends its new
+# ones in one transaction, and LINEAGE_CHECKS counts duplicates. An index there costs what the
+# warehouse holds: DuckDB loads a table's whole primary-key index into memory to append to it, and
+# it cannot evict it before the next checkpoint (140 MB at 10,000 generated documents, growing with
+# every document, so the writer's memory grew with the warehouse and a 512 MB limit would run out
+# at about 35,000).
+INDEXED_KEYS = frozenset({"documents", "rejections", "runs"})
+
+
 def table_ddl(table: str) -> str:
     """CREATE TABLE statement for a table, derived from its pandera model."""
     model, key = TABLES[table]
     columns = []
     for name, column in model.to_schema().columns.items():
         not_null = "" if column.nullable else " NOT NULL"
-        primary = " PRIMARY KEY" if name == key else ""
+        primary = " PRIMARY KEY" if name == key and table in INDEXED_KEYS else ""
         columns.append(f'    "{name}" {_sql_type(column.dtype)}{not_null}{primary}')
     return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(columns) + "\n)"
 
@@ -213,6 +225,38 @@ def _migrate_2_to_3(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
     return _said(added)
 
 
+def _has_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'main' AND table_name = ? "
+                       "AND constraint_type = 'PRIMARY KEY'", [table]).fetchone()[0] > 0
+
+
+def _rebuild_without_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Copy a table into one with the same columns (types, NOT NULL, defaults, order) but no primary
+    key (DuckDB cannot drop a constraint), then put the copy in its place."""
+    columns = con.execute(
+        "SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() "
+        "WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index", [table]).fetchall()
+    spec = ", ".join(f'"{name}" {sql_type}' + ("" if nullable else " NOT NULL")
+                     + (f" DEFAULT {default}" if default is not None else "")
+                     for name, sql_type, nullable, default in columns)
+    copy = f"{table}__rebuilt"
+    con.execute(f'CREATE TABLE main."{copy}" ({spec})')
+    con.execute(f'INSERT INTO main."{copy}" SELECT * FROM main."{table}"')
+    con.execute(f'DROP TABLE main."{table}"')
+    con.execute(f'ALTER TABLE main."{copy}" RENAME TO "{table}"')
+
+
+def _migrate_3_to_4(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[str]:
+    """3 -> 4: the tables outside INDEXED_KEYS lose their primary-key index (see INDEXED_KEYS); their
+    rows are copied as they are. Keys stay unique, and LINEAGE_CHECKS counts duplicates."""
+    _require_keys(con, path)
+    existing = _tables(con)
+    rebuilt = [t for t in PRIMARY_KEYS if t in existing and t not in INDEXED_KEYS and _has_primary_key(con, t)]
+    for table in rebuilt:
+        _rebuild_without_primary_key(con, table)
+    return [f"primary-key indexes dropped from {', '.join(rebuilt)} (keys stay unique)"] if rebuilt else []
+
+
 # MIGRATIONS[v] brings a version-v warehouse to version v + 1, inside one transaction. Each step
 # moves the data forward by itself; tables the step does not know are created afterwards from
 # the models (CREATE TABLE IF NOT EXISTS).
@@ -220,6 +264,7 @@ MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection, Path | str], list[str
     0: _migrate_0_to_1,
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
 }
 
 
@@ -608,6 +653,10 @@ LINEAGE_CHECKS = {
         SELECT count(*) FROM paragraphs p LEFT JOIN sections s USING (section_id) WHERE s.section_id IS NULL""",
     "no orphan section": """
         SELECT count(*) FROM sections s LEFT JOIN documents d USING (document_id) WHERE d.document_id IS NULL""",
+    # the keys DuckDB does not enforce (INDEXED_KEYS): rows beyond the first with the same key
+    "every key is unique": "SELECT " + "\n         + ".join(
+        f"(SELECT count(*) - count(DISTINCT {key}) FROM main.{table})"
+        for table, key in PRIMARY_KEYS.items() if table not in INDEXED_KEYS),
 }
 
 

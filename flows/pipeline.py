@@ -38,7 +38,7 @@ from flows.version import CODE_VERSION
 
 _DEFAULTS = Settings()
 MAX_IN_FLIGHT = 64  # batches sent out and not yet loaded, at most (bounds the flow's memory)
-WRITER_MEMORY = 512 * 2**20  # the writer's DuckDB memory limit while loading (see ingest_reports)
+WRITER_MEMORY = 256 * 2**20  # the writer's DuckDB memory limit while loading (see ingest_reports)
 
 
 def writer_memory(batch: ProcessedBatch, floor: int = WRITER_MEMORY) -> int:
@@ -214,13 +214,10 @@ def ingest_reports(
     # with the workers for the cores (a third less CPU per document with one thread); a checkpoint
     # every 64 MB of log (about 300 documents), which writes only those documents' rows, as the
     # writer's connection never merges row groups (flows/warehouse.py: WRITER_CONFIG); and memory
-    # bounded (not yet flat with the warehouse's size: see below and the README). What DuckDB holds is
-    # the rows not yet checkpointed (up to ~2x the log) and blocks it wrote or read (evictable):
-    # with 256 MB, a standalone writer's peak was 0.78 GB from 4,000 to 30,000 documents, with 512 MB
-    # 1.03 GB at 10,000 (the cache of blocks filling up), at the same CPU. But 256 MB is too little
-    # in the flow: an INSERT ran out of memory (256 KiB block, 255.8 of 256 MiB used) past 14,000
-    # documents, memory DuckDB could not evict growing with the warehouse (the primary-key indexes,
-    # most likely); so 512 MB, as before. A batch too large for it gets what it needs (writer_memory).
+    # bounded whatever the warehouse's size. What DuckDB holds is the rows not yet checkpointed (up
+    # to ~2x the log) and blocks it wrote or read (evictable); no primary-key index on the tables
+    # with many rows per document (flows/load.py: INDEXED_KEYS), as DuckDB loads a whole index to
+    # append to it. A batch too large for the limit gets what it needs (writer_memory).
     con.execute("SET threads = 1")
     con.execute("SET checkpoint_threshold = '64MB'")
     memory_limit = WRITER_MEMORY

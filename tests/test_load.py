@@ -189,6 +189,55 @@ def test_a_migration_that_cannot_work_changes_nothing_and_says_what_to_do(wareho
     assert "figure_id" not in [r[0] for r in con.execute("DESCRIBE figures").fetchall()]
 
 
+def _primary_keys(con) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
+
+
+def test_only_one_row_per_file_tables_have_an_index_and_keys_stay_unique_without_one(warehouse):
+    con = load.connect(warehouse)
+    assert _primary_keys(con) == {"documents", "rejections", "runs", "schema_info"}
+    text = "Sub header: S\nWe gave 300 meals to 12 schools.\n"
+    load.load_document(con, _doc("a.txt", text), "run-1")
+    load.load_document(con, _doc("copy.txt", text, "run-2"), "run-2")  # the same content under a new name
+    load.load_document(con, _doc("copy.txt", text, "run-3"), "run-3")
+    assert con.execute("SELECT source_path FROM documents").fetchall() == [("copy.txt",)]
+    assert _counts(con)["figures"] == 2 and _counts(con)["paragraphs"] == 1
+    assert load.check_lineage(con)["every key is unique"] == 0
+    con.execute("INSERT INTO figures SELECT * FROM figures LIMIT 1")  # what an index would have refused
+    con.execute("INSERT INTO paragraphs SELECT * FROM paragraphs")
+    assert load.check_lineage(con)["every key is unique"] == 2
+
+
+def test_version_3_warehouse_loses_its_row_indexes_and_keeps_every_row_and_column(warehouse, monkeypatch):
+    from schemas import PRIMARY_KEYS
+
+    describe = ("SELECT table_name, column_name, data_type, is_nullable, column_default, comment "
+                "FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index")
+    with monkeypatch.context() as version_3:  # as version 3 made them: a primary key on every table
+        version_3.setattr(load, "SCHEMA_VERSION", 3)
+        version_3.setattr(load, "INDEXED_KEYS", frozenset(PRIMARY_KEYS))
+        con = load.connect(warehouse)
+        load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals to 12 schools.\n"), "run-1")
+        assert _primary_keys(con) == set(PRIMARY_KEYS) | {"schema_info"}
+        rows = {t: sorted(con.execute(f"SELECT * FROM main.{t}").fetchall(), key=repr) for t in PRIMARY_KEYS}
+        columns = con.execute(describe).fetchall()
+        con.close()
+    told = []
+    con = load.connect(warehouse, notify=told.append)
+    assert told == [f"{warehouse}: migrated to schema version 4 (primary-key indexes dropped from sections, "
+                    "pages, paragraphs, tables, figures, facts, fact_mentions, findings, finding_figures, "
+                    "citations (keys stay unique))"]
+    assert _primary_keys(con) == {"documents", "rejections", "runs", "schema_info"}
+    assert {t: sorted(con.execute(f"SELECT * FROM main.{t}").fetchall(), key=repr) for t in PRIMARY_KEYS} == rows
+    assert con.execute(describe).fetchall() == columns  # types, NOT NULL, order and descriptions
+    assert sum(load.check_lineage(con).values()) == 0
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO figures (figure_id) VALUES (NULL)")
+    con.close()
+    load.connect(warehouse, read_only=True).close()
+
+
 def test_prune_removes_only_documents_whose_file_is_gone_in_one_transaction(warehouse):
     con = load.connect(warehouse)
     load.load_document(con, _doc("keep.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
