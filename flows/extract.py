@@ -792,16 +792,14 @@ def _number_words(ctx: _Context) -> Iterator[re.Match]:
     lowered = ctx.lowered()
     if not lowered:
         return _matches(_WORD_NUMBER, ctx.text, None)
-    present: set[str] = set()
-    for w in _NUMBER_WORDS_SHORTEST_FIRST:  # a word holding a shorter one is there only if that one is
-        if (not _NUMBER_WORD_WITHIN[w] or _NUMBER_WORD_WITHIN[w] in present) and w in lowered:
-            present.add(w)
-    return _matches(_WORD_NUMBER, ctx.text, (i for w in present for i in _find_all(lowered, w)))
+    # where any number word starts, overlapping ones included: one pass for all of them
+    return _matches(_WORD_NUMBER, ctx.text, (i for _, i, _ in _NUMBER_WORD_SEARCH(
+        lowered.encode("ascii", "replace"), overlapping=True)))
 
 
-_NUMBER_WORDS_SHORTEST_FIRST = sorted(_NUMBER_WORDS, key=len)
-# the shorter number word a number word holds ("sixteen", "sixty": "six"), or "" (always there)
-_NUMBER_WORD_WITHIN = {w: next((v for v in _NUMBER_WORDS if v != w and v in w), "") for w in _NUMBER_WORDS}
+# every number word at once, as bytes (see _KEYWORD_SEARCH: the words are ASCII)
+_NUMBER_WORD_SEARCH = ahocorasick_rs.BytesAhoCorasick(
+    [w.encode("ascii") for w in _NUMBER_WORDS], implementation=ahocorasick_rs.Implementation.DFA).find_matches_as_indexes
 
 
 def _fractions(ctx: _Context) -> Iterator[re.Match]:
