@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Iterator
 
+import ahocorasick_rs
+
 from schemas.vocabulary import (  # noqa: F401 (QUALIFIERS, TOPICS, UNIT_PATTERN are re-exported)
     CASED_UNITS,
     CURRENCY_CODES,
@@ -449,7 +451,6 @@ class _Context:
         self._names: dict[tuple, str | None] = {}
         self._last_names: dict[int, str | None] = {}
         self._lowered: str | None = None
-        self._keyword_chunks: dict[int, tuple[list[int], list[str]]] = {}
         self._keyword_sets: dict[tuple[int, int], set[str]] = {}
         self._metric_keywords: dict[str | None, set[str]] = {}
         self._triggers: dict[tuple[str, ...], list[int] | None] = {}
@@ -690,35 +691,16 @@ class _Context:
         return i < len(positions) and positions[i] < end
 
     def keywords(self, start: int, end: int) -> set[str]:
-        """The topic keywords text[start:end] holds, lower-cased.
-
-        Keywords are found with their positions, once per chunk of the text, in the chunks a
-        figure needs (one regex scan for all keywords); a range's are the ones inside it.
-        """
-        if (start, end) in self._keyword_sets:  # a sentence's, asked again for its next figure
+        """The topic keywords text[start:end] holds, lower-cased: every keyword that lies wholly
+        inside the range, found by one Aho-Corasick pass over it (_keywords_in); a range asked for
+        again (a sentence's, for its next figure) is not read again."""
+        if (start, end) in self._keyword_sets:
             return self._keyword_sets[start, end]
         lowered = self.lowered()
         if lowered is None:
             return _keywords_in(self.text[start:end].lower())
-        found = set()
-        for chunk in range(start // _KEYWORD_CHUNK, max(start, end - 1) // _KEYWORD_CHUNK + 1):
-            positions, longest = self._keyword_chunk(lowered, chunk)
-            for i in range(bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)):
-                if positions[i] + len(longest[i]) <= end:  # the longest ends in the range: so do its prefixes
-                    found.update(_KEYWORDS_STARTING[longest[i]])
-                else:
-                    found.update(w for w in _KEYWORDS_STARTING[longest[i]] if positions[i] + len(w) <= end)
-        self._keyword_sets[start, end] = found
+        found = self._keyword_sets[start, end] = _keywords_in(lowered[start:end])
         return found
-
-    def _keyword_chunk(self, lowered: str, chunk: int) -> tuple[list[int], list[str]]:
-        """Where a keyword starts in a chunk of the text, and the longest keyword there."""
-        if chunk not in self._keyword_chunks:
-            start = chunk * _KEYWORD_CHUNK
-            hits = [(m.start(), m.group(1)) for m in _KEYWORD_AT.finditer(
-                lowered, start, start + _KEYWORD_CHUNK + _LONGEST_KEYWORD - 1) if m.start() < start + _KEYWORD_CHUNK]
-            self._keyword_chunks[chunk] = ([at for at, _ in hits], [w for _, w in hits])
-        return self._keyword_chunks[chunk]
 
     def metric_keywords(self, metric: str | None) -> set[str]:
         """The topic keywords a metric holds, lower-cased; once per metric (row labels repeat)."""
@@ -810,16 +792,14 @@ def _number_words(ctx: _Context) -> Iterator[re.Match]:
     lowered = ctx.lowered()
     if not lowered:
         return _matches(_WORD_NUMBER, ctx.text, None)
-    present: set[str] = set()
-    for w in _NUMBER_WORDS_SHORTEST_FIRST:  # a word holding a shorter one is there only if that one is
-        if (not _NUMBER_WORD_WITHIN[w] or _NUMBER_WORD_WITHIN[w] in present) and w in lowered:
-            present.add(w)
-    return _matches(_WORD_NUMBER, ctx.text, (i for w in present for i in _find_all(lowered, w)))
+    # where any number word starts, overlapping ones included: one pass for all of them
+    return _matches(_WORD_NUMBER, ctx.text, (i for _, i, _ in _NUMBER_WORD_SEARCH(
+        lowered.encode("ascii", "replace"), overlapping=True)))
 
 
-_NUMBER_WORDS_SHORTEST_FIRST = sorted(_NUMBER_WORDS, key=len)
-# the shorter number word a number word holds ("sixteen", "sixty": "six"), or "" (always there)
-_NUMBER_WORD_WITHIN = {w: next((v for v in _NUMBER_WORDS if v != w and v in w), "") for w in _NUMBER_WORDS}
+# every number word at once, as bytes (see _KEYWORD_SEARCH: the words are ASCII)
+_NUMBER_WORD_SEARCH = ahocorasick_rs.BytesAhoCorasick(
+    [w.encode("ascii") for w in _NUMBER_WORDS], implementation=ahocorasick_rs.Implementation.DFA).find_matches_as_indexes
 
 
 def _fractions(ctx: _Context) -> Iterator[re.Match]:
@@ -1419,17 +1399,18 @@ _REDUCTION = re.compile(r"(?i:(?=[radlocfs])(?:reduc|avoid|abat|decarboni|low[- 
 
 
 _KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items() for w, weight in words}
-# At each place a keyword starts, the longest one (longest first within each first-letter group);
-# the shorter ones starting there are its prefixes.
-_KEYWORD_AT = re.compile("(?=(" + _one_of(re.escape(w) for w in sorted(_KEYWORD_TOPIC, key=len, reverse=True)) + "))")
-_KEYWORDS_STARTING = {w: [k for k in _KEYWORD_TOPIC if w.startswith(k)] for w in _KEYWORD_TOPIC}
-_LONGEST_KEYWORD = max(map(len, _KEYWORD_TOPIC))
-_KEYWORD_CHUNK = 128  # keywords are looked for in the chunks of this many characters that figures need (a sentence or two)
+_KEYWORDS = list(_KEYWORD_TOPIC)
+# All keywords at once, overlapping ones included, in one pass (Aho-Corasick, a DFA): a regex
+# tried at every position cost ~800 machine instructions a character, this ~20. It reads bytes:
+# the keywords are ASCII, so a string encoded with every other character as "?" (one byte each)
+# holds them at the same places as the string itself.
+_KEYWORD_SEARCH = ahocorasick_rs.BytesAhoCorasick(
+    [w.encode("ascii") for w in _KEYWORDS], implementation=ahocorasick_rs.Implementation.DFA).find_matches_as_indexes
 
 
 def _keywords_in(lowered: str) -> set[str]:
-    """The topic keywords a lower-cased string holds (those starting at each place: _KEYWORD_AT)."""
-    return {w for m in _KEYWORD_AT.finditer(lowered) for w in _KEYWORDS_STARTING[m.group(1)]}
+    """The topic keywords a lower-cased string holds: every one found anywhere in it."""
+    return {_KEYWORDS[i] for i, _, _ in _KEYWORD_SEARCH(lowered.encode("ascii", "replace"), overlapping=True)}
 
 
 _BOOST = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}  # kind -> topic

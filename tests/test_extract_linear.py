@@ -59,14 +59,23 @@ def test_year_positions_are_computed_once_per_text():
     assert years.stated == {2022, 2023}
 
 
-def test_keywords_are_looked_for_once_per_chunk(monkeypatch):
-    counting = CountingPattern(extract._KEYWORD_AT)
-    monkeypatch.setattr(extract, "_KEYWORD_AT", counting)
-    text = _report_like(40)
-    assert extract_figures(text)
-    chunk_scans = [start for start in counting.starts if start is not None]  # not a metric's own scan
-    assert len(chunk_scans) == len(set(chunk_scans)) <= len(text) // extract._KEYWORD_CHUNK + 1
-    assert len(chunk_scans) > 1
+def test_keywords_are_looked_for_in_bounded_ranges_once_each(monkeypatch):
+    """Each figure's keywords come from its own window and sentence (capped), each range read
+    once: the keyword search's work grows with the figures, not with the text around them."""
+    sizes = []
+    search = extract._KEYWORD_SEARCH
+
+    def counting(haystack, overlapping):
+        sizes.append(len(haystack))
+        return search(haystack, overlapping=overlapping)
+
+    monkeypatch.setattr(extract, "_KEYWORD_SEARCH", counting)
+    for copies in (10, 40):
+        sizes.clear()
+        figures = extract_figures(_report_like(copies))
+        assert len(figures) >= 3 * copies
+        assert max(sizes) <= 2 * extract._MAX_SENTENCE + 20
+        assert len(sizes) <= 4 * len(figures)
 
 
 def test_each_table_line_is_split_once(monkeypatch):

@@ -25,6 +25,10 @@ from flows.document import Block, Cell, Heading, Table
 
 _TOKEN = re.compile(r"\S+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# what a run of MIN_YEARS years needs on a line: a year token, then a token of exactly four digits
+# (the next year, as str(int) writes it), then one that starts with four (the year after, or that
+# year run into a title). A line without it has no run: its tokens need not be read.
+_YEAR_RUN_HINT = re.compile(r"(?:19|20)\d\d\s+\d\d\d\d\s+\d\d\d\d")
 # a plotted value: 63, 2,545, 0.93, -4,755, (1.9), 40%
 _VALUE = re.compile(r"\(?[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?%?|\(?[-−]?\d+(?:\.\d+)?\)?%?")
 _GLUED = re.compile(f"({_VALUE.pattern})(?=[A-Z][a-z])")  # a value run into the next title: "80Notices"
@@ -172,7 +176,8 @@ def chart_series(text: str, lines: Sequence, skip: set[int], not_caption: set[in
         return x
 
     for i, line in enumerate(lines):
-        if i in skip or i in used or line.blank or len(line.s) > MAX_LINE or not any(ch.isdigit() for ch in line.s[:8]):
+        if i in skip or i in used or line.blank or len(line.s) > MAX_LINE or not any(ch.isdigit() for ch in line.s[:8]) \
+                or not _YEAR_RUN_HINT.search(line.raw):
             continue
         tokens = list(_TOKEN.finditer(line.raw))
         run = _year_run(tokens)

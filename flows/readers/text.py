@@ -241,18 +241,20 @@ def _reads_as_body(lines: list[_Line], content: list[int], k: int) -> bool:
     return nxt is not None and nxt == content[k] + 1 and lines[nxt].s[:1].islower() and len(s.split()) >= 3
 
 
+_DIGIT_RUN = re.compile(r"\d+")
+
+
 def _furniture_lines(lines: list[_Line], n_pages: int) -> set[int]:
     """Lines of running headers and footers: short lines repeated verbatim (page numbers aside)."""
-    def key(s: str) -> str:
-        return re.sub(r"\d+", "#", s)
-
-    counts = Counter(key(line.s) for line in lines if not line.blank and len(line.s) <= 100)
+    keys = {i: _DIGIT_RUN.sub("#", line.s) for i, line in enumerate(lines)  # page numbers aside: once a line
+            if not line.blank and len(line.s) <= 100}
+    counts = Counter(keys.values())
     threshold = max(3, n_pages // 3) if n_pages > 1 else 3
     out = set()
     for i, line in enumerate(lines):
         if line.blank or len(line.s) > 100 or "|" in line.s or _PARAGRAPH_LABEL.fullmatch(line.s):
             continue
-        k = key(line.s)
+        k = keys[i]
         fragment = n_pages <= 1 and (line.s[:1].islower() or _bad_end(line.s))
         if counts[k] >= threshold and (sum(ch.isalpha() for ch in k) >= 3 or n_pages > 1) and not fragment \
                 and not line.s.startswith(SECTION_MARKER):
