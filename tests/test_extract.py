@@ -357,3 +357,24 @@ def test_footnote_markers_are_not_figures(text, surfaces):
 def test_metric_tonnes_and_megatonnes(token, unit):
     (f,) = extract_figures(f"Emissions were {token}.")
     assert f.unit == unit
+
+
+def test_the_ascii_number_scan_matches_the_unicode_one_on_ascii_text_and_other_text_keeps_it():
+    import random
+
+    from flows import extract as E
+    from flows.parse import parse_text
+    from tests.conftest import SHIPPED_REPORT
+
+    paragraphs = [p.text for p in parse_text(SHIPPED_REPORT.read_text(encoding="utf-8")).paragraphs if p.text.isascii()]
+    rng = random.Random(7)
+    pieces = list("0123456789 ,.-%$/\n\t") + ["to", "k", "m", "M", "B", " million", " billion", "tonnes", "GWh", "USD", "RMB"]
+    generated = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 25))) for _ in range(20_000)]
+    assert len(paragraphs) > 100
+    for text in paragraphs + generated:
+        for unicode_scan, ascii_scan in ((E._NUMERIC, E._NUMERIC_ASCII), (E._NUMERIC_SINGLE, E._NUMERIC_SINGLE_ASCII)):
+            assert ([(m.span(), m.groupdict()) for m in ascii_scan.finditer(text)]
+                    == [(m.span(), m.groupdict()) for m in unicode_scan.finditer(text)]), text
+    # a text with any other character is scanned for every Unicode digit, as before
+    assert E._NUMERIC_ASCII.search("٣٠ tonnes") is None
+    assert [f.value for f in extract_figures("We planted ٣٠ trees.")] == [30.0]
