@@ -252,6 +252,13 @@ def _migrate_3_to_4(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[st
     _require_keys(con, path)
     existing = _tables(con)
     rebuilt = [t for t in PRIMARY_KEYS if t in existing and t not in INDEXED_KEYS and _has_primary_key(con, t)]
+    own = con.execute("SELECT index_name, table_name FROM duckdb_indexes() WHERE schema_name = 'main' "
+                      "AND table_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL", [rebuilt]).fetchall()
+    if own:  # a copy of the table would not have them: say so rather than drop them unasked
+        raise WarehouseError(
+            f"{path}: cannot migrate to schema version 4 while indexes of your own are on tables it copies "
+            f"({', '.join(f'{index} on {table}' for index, table in own)}); it was left as it was. Drop them "
+            "(DROP INDEX name), run again, then create them again if you still want them")
     for table in rebuilt:
         _rebuild_without_primary_key(con, table)
     return [f"primary-key indexes dropped from {', '.join(rebuilt)} (keys stay unique)"] if rebuilt else []

@@ -213,11 +213,12 @@ def ingest_reports(
     # While loading: appending batches is serial work, and DuckDB's own threads would only contend
     # with the workers for the cores (a third less CPU per document with one thread); a checkpoint
     # every 64 MB of log (about 300 documents), which writes only those documents' rows, as the
-    # writer's connection never merges row groups (flows/warehouse.py: WRITER_CONFIG); and memory
-    # bounded whatever the warehouse's size. What DuckDB holds is the rows not yet checkpointed (up
-    # to ~2x the log) and blocks it wrote or read (evictable); no primary-key index on the tables
-    # with many rows per document (flows/load.py: INDEXED_KEYS), as DuckDB loads a whole index to
-    # append to it. A batch too large for the limit gets what it needs (writer_memory).
+    # writer's connection never merges row groups (flows/warehouse.py: WRITER_CONFIG); and a memory
+    # limit that the warehouse's size no longer fills: DuckDB holds the rows not yet checkpointed
+    # (up to ~2x the log), blocks it wrote or read (evictable) and the documents key (~100 bytes a
+    # document), but no primary-key index on the tables with many rows per document (flows/load.py:
+    # INDEXED_KEYS), as it loads a whole index to append to it. A batch too large for the limit
+    # gets what it needs (writer_memory).
     con.execute("SET threads = 1")
     con.execute("SET checkpoint_threshold = '64MB'")
     memory_limit = WRITER_MEMORY

@@ -238,6 +238,23 @@ def test_version_3_warehouse_loses_its_row_indexes_and_keeps_every_row_and_colum
     load.connect(warehouse, read_only=True).close()
 
 
+def test_version_3_warehouse_with_an_index_of_your_own_is_left_as_it_was(warehouse, monkeypatch):
+    from schemas import PRIMARY_KEYS
+
+    with monkeypatch.context() as version_3:
+        version_3.setattr(load, "SCHEMA_VERSION", 3)
+        version_3.setattr(load, "INDEXED_KEYS", frozenset(PRIMARY_KEYS))
+        con = load.connect(warehouse)
+        load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
+        con.execute("CREATE INDEX my_topics ON figures (topic)")
+        con.close()
+    with pytest.raises(load.WarehouseError, match=r"indexes of your own .*\(my_topics on figures\).*DROP INDEX"):
+        load.connect(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert load.schema_version(con) == 3 and _primary_keys(con) == set(PRIMARY_KEYS) | {"schema_info"}
+    assert con.execute("SELECT count(*) FROM figures").fetchone()[0] == 1
+
+
 def test_prune_removes_only_documents_whose_file_is_gone_in_one_transaction(warehouse):
     con = load.connect(warehouse)
     load.load_document(con, _doc("keep.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
