@@ -25,7 +25,7 @@ import string
 from array import array
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import ahocorasick_rs
 
@@ -80,6 +80,17 @@ def _registry():
 
 # --------------------------------------------------------------------------------------------
 # Patterns
+
+
+def _ascii_word_finder(words: Iterable[str]) -> Callable[[str], list[tuple[int, int, int]]]:
+    """A function giving (word index, start, end) of every occurrence of words (ASCII) in a string,
+    overlapping ones included, in one pass (Aho-Corasick, a DFA): a regex tried at every position
+    cost ~800 machine instructions a character, this ~20. It reads bytes: the words are ASCII, so
+    the string encoded with every other character as "?" (one byte each) holds them at the same
+    places as the string itself."""
+    search = ahocorasick_rs.BytesAhoCorasick([w.encode("ascii") for w in words],
+                                             implementation=ahocorasick_rs.Implementation.DFA).find_matches_as_indexes
+    return lambda text: search(text.encode("ascii", "replace"), overlapping=True)
 
 
 def _one_of(alternatives: Iterable[str], ignore_case: bool = False) -> str:
@@ -798,13 +809,10 @@ def _number_words(ctx: _Context) -> Iterator[re.Match]:
     if not lowered:
         return _matches(_WORD_NUMBER, ctx.text, None)
     # where any number word starts, overlapping ones included: one pass for all of them
-    return _matches(_WORD_NUMBER, ctx.text, (i for _, i, _ in _NUMBER_WORD_SEARCH(
-        lowered.encode("ascii", "replace"), overlapping=True)))
+    return _matches(_WORD_NUMBER, ctx.text, (i for _, i, _ in _NUMBER_WORD_SEARCH(lowered)))
 
 
-# every number word at once, as bytes (see _KEYWORD_SEARCH: the words are ASCII)
-_NUMBER_WORD_SEARCH = ahocorasick_rs.BytesAhoCorasick(
-    [w.encode("ascii") for w in _NUMBER_WORDS], implementation=ahocorasick_rs.Implementation.DFA).find_matches_as_indexes
+_NUMBER_WORD_SEARCH = _ascii_word_finder(_NUMBER_WORDS)
 
 
 def _fractions(ctx: _Context) -> Iterator[re.Match]:
@@ -1405,17 +1413,12 @@ _REDUCTION = re.compile(r"(?i:(?=[radlocfs])(?:reduc|avoid|abat|decarboni|low[- 
 
 _KEYWORD_TOPIC = {w: (topic, weight) for topic, words in _TOPIC_KEYWORDS.items() for w, weight in words}
 _KEYWORDS = list(_KEYWORD_TOPIC)
-# All keywords at once, overlapping ones included, in one pass (Aho-Corasick, a DFA): a regex
-# tried at every position cost ~800 machine instructions a character, this ~20. It reads bytes:
-# the keywords are ASCII, so a string encoded with every other character as "?" (one byte each)
-# holds them at the same places as the string itself.
-_KEYWORD_SEARCH = ahocorasick_rs.BytesAhoCorasick(
-    [w.encode("ascii") for w in _KEYWORDS], implementation=ahocorasick_rs.Implementation.DFA).find_matches_as_indexes
+_KEYWORD_SEARCH = _ascii_word_finder(_KEYWORDS)
 
 
 def _keywords_in(lowered: str) -> set[str]:
     """The topic keywords a lower-cased string holds: every one found anywhere in it."""
-    return {_KEYWORDS[i] for i, _, _ in _KEYWORD_SEARCH(lowered.encode("ascii", "replace"), overlapping=True)}
+    return {_KEYWORDS[i] for i, _, _ in _KEYWORD_SEARCH(lowered)}
 
 
 _BOOST = {"ghg": "ghg_emissions", "energy": "energy", "water": "water", "power": "energy"}  # kind -> topic

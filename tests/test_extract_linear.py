@@ -65,9 +65,9 @@ def test_keywords_are_looked_for_in_bounded_ranges_once_each(monkeypatch):
     sizes = []
     search = extract._KEYWORD_SEARCH
 
-    def counting(haystack, overlapping):
-        sizes.append(len(haystack))
-        return search(haystack, overlapping=overlapping)
+    def counting(text):
+        sizes.append(len(text))
+        return search(text)
 
     monkeypatch.setattr(extract, "_KEYWORD_SEARCH", counting)
     for copies in (10, 40):

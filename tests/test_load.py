@@ -209,20 +209,28 @@ def test_only_one_row_per_file_tables_have_an_index_and_keys_stay_unique_without
     assert load.check_lineage(con)["every key is unique"] == 2
 
 
+def _version_3_warehouse(warehouse, monkeypatch, text: str):
+    """A warehouse as version 3 made it (a primary key on every table) holding a.txt; open."""
+    from schemas import PRIMARY_KEYS
+
+    with monkeypatch.context() as version_3:
+        version_3.setattr(load, "SCHEMA_VERSION", 3)
+        version_3.setattr(load, "INDEXED_KEYS", frozenset(PRIMARY_KEYS))
+        con = load.connect(warehouse)
+    load.load_document(con, _doc("a.txt", text), "run-1")
+    return con
+
+
 def test_version_3_warehouse_loses_its_row_indexes_and_keeps_every_row_and_column(warehouse, monkeypatch):
     from schemas import PRIMARY_KEYS
 
     describe = ("SELECT table_name, column_name, data_type, is_nullable, column_default, comment "
                 "FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index")
-    with monkeypatch.context() as version_3:  # as version 3 made them: a primary key on every table
-        version_3.setattr(load, "SCHEMA_VERSION", 3)
-        version_3.setattr(load, "INDEXED_KEYS", frozenset(PRIMARY_KEYS))
-        con = load.connect(warehouse)
-        load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals to 12 schools.\n"), "run-1")
-        assert _primary_keys(con) == set(PRIMARY_KEYS) | {"schema_info"}
-        rows = {t: sorted(con.execute(f"SELECT * FROM main.{t}").fetchall(), key=repr) for t in PRIMARY_KEYS}
-        columns = con.execute(describe).fetchall()
-        con.close()
+    con = _version_3_warehouse(warehouse, monkeypatch, "Sub header: S\nWe gave 300 meals to 12 schools.\n")
+    assert _primary_keys(con) == set(PRIMARY_KEYS) | {"schema_info"}
+    rows = {t: sorted(con.execute(f"SELECT * FROM main.{t}").fetchall(), key=repr) for t in PRIMARY_KEYS}
+    columns = con.execute(describe).fetchall()
+    con.close()
     told = []
     con = load.connect(warehouse, notify=told.append)
     assert told == [f"{warehouse}: migrated to schema version 4 (primary-key indexes dropped from sections, "
@@ -241,13 +249,9 @@ def test_version_3_warehouse_loses_its_row_indexes_and_keeps_every_row_and_colum
 def test_version_3_warehouse_with_an_index_of_your_own_is_left_as_it_was(warehouse, monkeypatch):
     from schemas import PRIMARY_KEYS
 
-    with monkeypatch.context() as version_3:
-        version_3.setattr(load, "SCHEMA_VERSION", 3)
-        version_3.setattr(load, "INDEXED_KEYS", frozenset(PRIMARY_KEYS))
-        con = load.connect(warehouse)
-        load.load_document(con, _doc("a.txt", "Sub header: S\nWe gave 300 meals.\n"), "run-1")
-        con.execute("CREATE INDEX my_topics ON figures (topic)")
-        con.close()
+    con = _version_3_warehouse(warehouse, monkeypatch, "Sub header: S\nWe gave 300 meals.\n")
+    con.execute("CREATE INDEX my_topics ON figures (topic)")
+    con.close()
     with pytest.raises(load.WarehouseError, match=r"indexes of your own .*\(my_topics on figures\).*DROP INDEX"):
         load.connect(warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
